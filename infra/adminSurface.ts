@@ -1,0 +1,93 @@
+// The admin API surface, declared once as data: who may execute or use what.
+// The stack turns each entry into a Grant resource, the tests apply the same list to a
+// database, and the policy pack checks the stack against it (and against its own copy).
+
+/** The seven materialized views of schema analytics, in refresh order. */
+export const ANALYTICS_VIEWS = [
+  "active_learning_days",
+  "popular_tracks",
+  "streak_dropoffs",
+  "quiz_completion_rates",
+  "review_session_usage",
+  "explanation_engagement",
+  "summary_stats",
+] as const;
+export type AnalyticsView = (typeof ANALYTICS_VIEWS)[number];
+
+/** The migration that creates each view (with its unique index and its get_<view>() wrapper). */
+export const VIEW_MIGRATIONS: Record<AnalyticsView, string> = {
+  active_learning_days: "20260128100003",
+  popular_tracks: "20260128100003",
+  streak_dropoffs: "20260128100004",
+  quiz_completion_rates: "20260128100004",
+  review_session_usage: "20260128100005",
+  explanation_engagement: "20260128100006",
+  summary_stats: "20260128100007",
+};
+
+/** Migrations that other parts of the stack wait for. */
+export const MIGRATION_VERSIONS = {
+  rbac: "20260128100001",
+  customAccessTokenHook: "20260128100002",
+  refreshFunctions: "20260128100008",
+  population: "20260128100009",
+} as const;
+
+export type Privilege = "execute" | "usage" | "select";
+export type GrantObjectType = "function" | "table" | "schema";
+
+export interface AdminGrant {
+  role: string;
+  privilege: Privilege;
+  objectType: GrantObjectType;
+  /** Schema-qualified; functions with their argument types, e.g. `analytics.manual_refresh()`. */
+  object: string;
+  /** Version of the migration that creates the object; the Grant waits for it. */
+  createdBy: string;
+}
+
+export const CUSTOM_ACCESS_TOKEN_HOOK = "public.custom_access_token_hook(jsonb)";
+export const CUSTOM_ACCESS_TOKEN_HOOK_URI = "pg-functions://postgres/public/custom_access_token_hook";
+
+function adminFunction(object: string, createdBy: string): AdminGrant {
+  return { role: "authenticated", privilege: "execute", objectType: "function", object, createdBy };
+}
+
+export const ADMIN_GRANTS: readonly AdminGrant[] = [
+  { role: "authenticated", privilege: "usage", objectType: "schema", object: "analytics", createdBy: MIGRATION_VERSIONS.rbac },
+  adminFunction("analytics.manual_refresh()", MIGRATION_VERSIONS.refreshFunctions),
+  adminFunction("analytics.get_cron_job_status()", MIGRATION_VERSIONS.refreshFunctions),
+  adminFunction("analytics.health_check()", MIGRATION_VERSIONS.population),
+  ...ANALYTICS_VIEWS.map((view) => adminFunction(`analytics.get_${view}()`, VIEW_MIGRATIONS[view])),
+];
+
+/** What the auth server needs to run the custom access token hook. */
+export const HOOK_GRANTS: readonly AdminGrant[] = [
+  {
+    role: "supabase_auth_admin",
+    privilege: "execute",
+    objectType: "function",
+    object: CUSTOM_ACCESS_TOKEN_HOOK,
+    createdBy: MIGRATION_VERSIONS.customAccessTokenHook,
+  },
+  {
+    role: "supabase_auth_admin",
+    privilege: "select",
+    objectType: "table",
+    object: "public.user_roles",
+    createdBy: MIGRATION_VERSIONS.rbac,
+  },
+];
+
+export const ALL_GRANTS: readonly AdminGrant[] = [...ADMIN_GRANTS, ...HOOK_GRANTS];
+
+/** `grant-<role>-<object>`, the object without its argument list: `grant-authenticated-analytics.manual_refresh`. */
+export function grantResourceName(grant: Pick<AdminGrant, "role" | "object">): string {
+  return `grant-${grant.role}-${grant.object.replace(/\(.*\)$/, "")}`;
+}
+
+/** The SQL a test (or a person) runs to apply one declared grant; the stack uses the Grant resource instead. */
+export function grantStatement(grant: AdminGrant): string {
+  const target = grant.objectType === "schema" ? `schema ${grant.object}` : `${grant.objectType} ${grant.object}`;
+  return `grant ${grant.privilege} on ${target} to ${grant.role}`;
+}

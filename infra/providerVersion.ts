@@ -1,0 +1,23 @@
+// A fingerprint of the dynamic providers' code, stored as each resource's `providerVersion` input.
+//
+// Pulumi runs `refresh` and `delete` with the provider code saved in state. When the code
+// changes, this input changes too, so `pulumi preview` shows an update on every dynamic
+// resource and the next `up` stores the new code (see README, troubleshooting).
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+const cache = new Map<string, string>();
+
+/** sha256 (first 16 hex) over the .ts files of one provider folder (infra/postgres or infra/supabase). */
+export function providerVersion(folder: string): string {
+  const cached = cache.get(folder);
+  if (cached) return cached;
+  const hash = createHash("sha256");
+  for (const file of fs.readdirSync(folder).filter((name) => name.endsWith(".ts")).sort()) {
+    hash.update(file).update("\0").update(fs.readFileSync(path.join(folder, file))).update("\0");
+  }
+  const version = hash.digest("hex").slice(0, 16);
+  cache.set(folder, version);
+  return version;
+}

@@ -1,0 +1,111 @@
+-- sql/local/00_supabase_bootstrap.sql
+--
+-- Makes a plain PostgreSQL 15 cluster look like a hosted Supabase database, for the
+-- `postgres` target (the embedded `local` stack) and the tests. Never applied to Supabase.
+--
+-- What it reproduces:
+--   * the API roles: anon, authenticated, service_role, authenticator, supabase_auth_admin;
+--   * schema auth with auth.users, auth.jwt(), auth.uid() and auth.role(), reading the
+--     request.jwt.claims setting the way PostgREST sets it;
+--   * schema extensions;
+--   * Supabase's default privileges in schema public: every table, sequence and function
+--     that postgres creates there is granted to anon, authenticated and service_role.
+--     That is the platform's trap (a new function is executable by anon unless revoked),
+--     and the tests must see it.
+--
+-- Idempotent: scripts/local-postgres applies it on every start.
+
+-- Roles are cluster-wide; create each one only when missing.
+do $$
+declare
+  r record;
+begin
+  for r in
+    select *
+    from (values
+      ('anon', false, false),
+      ('authenticated', false, false),
+      ('service_role', false, true),
+      ('authenticator', true, false),
+      ('supabase_auth_admin', true, false)
+    ) as t(name, can_login, bypass_rls)
+  loop
+    if not exists (select 1 from pg_catalog.pg_roles where rolname = r.name) then
+      execute format(
+        'create role %I %s %s noinherit',
+        r.name,
+        case when r.can_login then 'login' else 'nologin' end,
+        case when r.bypass_rls then 'bypassrls' else 'nobypassrls' end
+      );
+    end if;
+  end loop;
+end
+$$;
+
+-- PostgREST logs in as authenticator and switches to the request's role.
+grant anon, authenticated, service_role to authenticator;
+-- supabase_auth_admin runs the auth server's queries, including hooks; it must not inherit.
+alter role supabase_auth_admin set search_path = auth;
+
+create schema if not exists extensions;
+grant usage on schema extensions to anon, authenticated, service_role;
+
+create schema if not exists auth authorization supabase_auth_admin;
+grant usage on schema auth to anon, authenticated, service_role;
+
+create table if not exists auth.users (
+  id uuid primary key,
+  email text,
+  raw_app_meta_data jsonb not null default '{}'::jsonb,
+  raw_user_meta_data jsonb not null default '{}'::jsonb,
+  created_at timestamptz not null default now()
+);
+alter table auth.users owner to supabase_auth_admin;
+
+-- The claims of the current request, as PostgREST sets them per transaction.
+create or replace function auth.jwt()
+returns jsonb
+language sql
+stable
+set search_path = ''
+as $$
+  select coalesce(
+    nullif(pg_catalog.current_setting('request.jwt.claim', true), ''),
+    nullif(pg_catalog.current_setting('request.jwt.claims', true), '')
+  )::jsonb
+$$;
+
+create or replace function auth.uid()
+returns uuid
+language sql
+stable
+set search_path = ''
+as $$
+  select coalesce(
+    nullif(pg_catalog.current_setting('request.jwt.claim.sub', true), ''),
+    (nullif(pg_catalog.current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub')
+  )::uuid
+$$;
+
+create or replace function auth.role()
+returns text
+language sql
+stable
+set search_path = ''
+as $$
+  select coalesce(
+    nullif(pg_catalog.current_setting('request.jwt.claim.role', true), ''),
+    (nullif(pg_catalog.current_setting('request.jwt.claims', true), '')::jsonb ->> 'role')
+  )::text
+$$;
+
+grant execute on function auth.jwt(), auth.uid(), auth.role() to anon, authenticated, service_role;
+
+-- Schema public as Supabase ships it.
+grant usage on schema public to anon, authenticated, service_role;
+alter default privileges for role postgres in schema public
+  grant all on tables to anon, authenticated, service_role;
+alter default privileges for role postgres in schema public
+  grant all on sequences to anon, authenticated, service_role;
+alter default privileges for role postgres in schema public
+  grant all on functions to anon, authenticated, service_role;
