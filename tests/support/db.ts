@@ -108,19 +108,36 @@ export async function resetCronDatabase(url: string): Promise<void> {
   });
 }
 
+export interface CronDatabase {
+  url: string;
+  /** Ends exclusive use; the next holder resets the database. */
+  release(): Promise<void>;
+}
+
 /**
- * Runs fn with exclusive use of the cron database, reset before it runs. Test files that
- * need pg_cron call this, and the session advisory lock makes them take turns across workers.
+ * Exclusive use of the cron database, reset first. The session advisory lock makes test files
+ * take turns across workers; hold it from beforeAll to afterAll to span several tests.
  */
-export async function withCronDatabase<T>(fn: (url: string) => Promise<T>): Promise<T> {
+export async function acquireCronDatabase(): Promise<CronDatabase> {
   const url = await cronDatabaseUrl();
   const lock = new Client({ connectionString: url });
   await lock.connect();
   try {
     await lock.query("select pg_advisory_lock($1)", [CRON_DATABASE_TEST_LOCK]);
     await resetCronDatabase(url);
-    return await fn(url);
-  } finally {
+  } catch (error) {
     await lock.end();
+    throw error;
+  }
+  return { url, release: () => lock.end() };
+}
+
+/** Runs fn with exclusive use of the cron database, reset before it runs. */
+export async function withCronDatabase<T>(fn: (url: string) => Promise<T>): Promise<T> {
+  const database = await acquireCronDatabase();
+  try {
+    return await fn(database.url);
+  } finally {
+    await database.release();
   }
 }
