@@ -1,0 +1,163 @@
+// End to end: the real program (target postgres) deployed by the engine-faithful harness
+// against the real cron database, then redeployed, drifted, extended and tampered with.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { ALL_GRANTS, grantResourceName } from "../../infra/adminSurface";
+import { loadMigrations, MIGRATIONS_DIR } from "../../infra/migrations";
+import { acquireCronDatabase, CronDatabase, withClient } from "../support/db";
+import { deploy, DeployError, DeployState, refresh } from "../support/deploy";
+
+const VERSIONS = loadMigrations().map((migration) => migration.version);
+const ADMIN_CLAIMS = { sub: "00000000-0000-4000-8000-00000000a001", role: "authenticated", user_role: "admin" };
+
+function copyMigrations(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "migrations-"));
+  for (const file of fs.readdirSync(MIGRATIONS_DIR)) fs.copyFileSync(path.join(MIGRATIONS_DIR, file), path.join(dir, file));
+  return dir;
+}
+
+async function query<T>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
+  return withClient(url, async (client) => (await client.query(sql, params)).rows as T[]);
+}
+
+describe("deploying target postgres end to end", () => {
+  let database: CronDatabase;
+  let url: string;
+  let state: DeployState;
+  const migrationsDir = copyMigrations();
+
+  beforeAll(async () => {
+    database = await acquireCronDatabase();
+    url = database.url;
+  });
+  afterAll(async () => {
+    await database?.release();
+    fs.rmSync(migrationsDir, { recursive: true, force: true });
+  });
+
+  it("first deploy on a fresh bootstrapped database creates everything", async () => {
+    const result = await deploy({ databaseUrl: url, config: { migrationsDir } });
+    state = result.state;
+    expect(result.changes.every((change) => change.op === "create")).toBe(true);
+    expect(result.changes.map((change) => change.name).sort()).toEqual(
+      [
+        "extension-pg_cron",
+        ...VERSIONS.map((version) => `migration-${version}`),
+        ...ALL_GRANTS.map(grantResourceName),
+        "cron-refresh-analytics-views",
+      ].sort(),
+    );
+    expect(result.outputs).toMatchObject({ target: "postgres", migrationVersions: VERSIONS, refreshSchedule: "*/30 * * * *", databaseUrl: "[secret]" });
+    expect(JSON.stringify(result.outputs)).not.toContain("postgres:postgres@");
+  });
+
+  it("records every migration, creates pg_cron and the 30-minute job, and applies the grants", async () => {
+    const recorded = await query<{ version: string }>(url, "select version from supabase_migrations.schema_migrations order by version");
+    expect(recorded.map((row) => row.version)).toEqual(VERSIONS);
+    const extension = await query<{ schema: string }>(
+      url,
+      "select n.nspname as schema from pg_extension e join pg_namespace n on n.oid = e.extnamespace where e.extname = 'pg_cron'",
+    );
+    expect(extension).toEqual([{ schema: "pg_catalog" }]);
+    const jobs = await query(url, "select jobname, schedule, command, active from cron.job");
+    expect(jobs).toEqual([
+      { jobname: "refresh-analytics-views", schedule: "*/30 * * * *", command: "select analytics.refresh_all_views()", active: true },
+    ]);
+    for (const grant of ALL_GRANTS) {
+      const check =
+        grant.objectType === "function"
+          ? "select has_function_privilege($1, $2, $3) as ok"
+          : grant.objectType === "table"
+            ? "select has_table_privilege($1, $2, $3) as ok"
+            : "select has_schema_privilege($1, $2, $3) as ok";
+      const [row] = await query<{ ok: boolean }>(url, check, [grant.role, grant.object, grant.privilege]);
+      expect({ grant: grantResourceName(grant), ok: row.ok }).toEqual({ grant: grantResourceName(grant), ok: true });
+    }
+  });
+
+  it("keeps data behind the admin functions: anon is refused, an admin's manual_refresh populates the views", async () => {
+    const anon = withClient(url, async (client) => {
+      await client.query("begin");
+      try {
+        await client.query("set local role anon");
+        return await client.query("select analytics.manual_refresh()");
+      } finally {
+        await client.query("rollback");
+      }
+    });
+    await expect(anon).rejects.toMatchObject({ code: "42501" });
+
+    await query(url, "insert into auth.users (id) values ($1) on conflict do nothing", [ADMIN_CLAIMS.sub]);
+    await query(url, "insert into public.user_roles (user_id, role) values ($1, 'admin') on conflict do nothing", [ADMIN_CLAIMS.sub]);
+    const refreshedAt = await withClient(url, async (client) => {
+      await client.query("begin");
+      await client.query("select set_config('request.jwt.claims', $1, true)", [JSON.stringify(ADMIN_CLAIMS)]);
+      await client.query("set local role authenticated");
+      const { rows } = await client.query<{ at: Date }>("select analytics.manual_refresh() as at");
+      await client.query("commit");
+      return rows[0].at;
+    });
+    expect(refreshedAt).toBeInstanceOf(Date);
+    const populated = await query<{ relname: string; relispopulated: boolean }>(
+      url,
+      "select c.relname, c.relispopulated from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'analytics' and c.relkind = 'm' order by 1",
+    );
+    expect(populated).toHaveLength(7);
+    expect(populated.every((view) => view.relispopulated)).toBe(true);
+  });
+
+  it("second deploy changes nothing", async () => {
+    const result = await deploy({ databaseUrl: url, config: { migrationsDir }, state });
+    expect(result.changes).toEqual([]);
+    state = result.state;
+  });
+
+  it("refresh reports exactly the drift made out of band, and the next deploy restores it", async () => {
+    const revoked = ALL_GRANTS.find((grant) => grant.object === "analytics.manual_refresh()")!;
+    await query(url, "select cron.alter_job((select jobid from cron.job where jobname = 'refresh-analytics-views'), schedule := '*/15 * * * *')");
+    await query(url, "revoke execute on function analytics.manual_refresh() from authenticated");
+    await query(url, "delete from supabase_migrations.schema_migrations where version = $1", [VERSIONS[3]]);
+
+    const { drift } = await refresh({ databaseUrl: url, state });
+    expect(drift.map(({ name, property }) => ({ name, property })).sort((a, b) => a.name.localeCompare(b.name))).toEqual(
+      [
+        { name: "cron-refresh-analytics-views", property: "schedule" },
+        { name: grantResourceName(revoked), property: "id" },
+        { name: `migration-${VERSIONS[3]}`, property: "id" },
+      ].sort((a, b) => a.name.localeCompare(b.name)),
+    );
+    expect(drift.find((entry) => entry.property === "schedule")).toMatchObject({ old: "*/30 * * * *", new: "*/15 * * * *" });
+
+    const restored = await deploy({ databaseUrl: url, config: { migrationsDir }, state });
+    expect(restored.changes.map((change) => `${change.op} ${change.name}`).sort()).toEqual(
+      [`update cron-refresh-analytics-views`, `create ${grantResourceName(revoked)}`, `create migration-${VERSIONS[3]}`].sort(),
+    );
+    state = restored.state;
+    expect((await refresh({ databaseUrl: url, state })).drift).toEqual([]);
+    const [job] = await query<{ schedule: string }>(url, "select schedule from cron.job where jobname = 'refresh-analytics-views'");
+    expect(job.schedule).toBe("*/30 * * * *");
+  });
+
+  it("a new migration file: only it is applied", async () => {
+    fs.writeFileSync(
+      path.join(migrationsDir, "20260301000000_track_title_index.sql"),
+      "-- 20260301000000_track_title_index.sql: lookups of tracks by title.\ncreate index if not exists tracks_title_idx on public.tracks (title);\n",
+    );
+    const result = await deploy({ databaseUrl: url, config: { migrationsDir }, state });
+    expect(result.changes).toEqual([{ name: "migration-20260301000000", type: "pulumi-nodejs:dynamic/postgres:Migration", op: "create" }]);
+    expect(result.outputs.migrationVersions).toEqual([...VERSIONS, "20260301000000"]);
+    state = result.state;
+  });
+
+  it("editing an applied file fails with the immutability message and changes nothing", async () => {
+    const file = fs.readdirSync(migrationsDir).find((name) => name.startsWith(VERSIONS[0]))!;
+    const before = await query(url, "select version, name, statements from supabase_migrations.schema_migrations order by version");
+    fs.appendFileSync(path.join(migrationsDir, file), "\ncreate table if not exists public.sneaky (id int);\n");
+    const attempt = deploy({ databaseUrl: url, config: { migrationsDir }, state });
+    await expect(attempt).rejects.toBeInstanceOf(DeployError);
+    await expect(attempt).rejects.toThrow(/immutable/);
+    expect(await query(url, "select version, name, statements from supabase_migrations.schema_migrations order by version")).toEqual(before);
+    expect(await query(url, "select to_regclass('public.sneaky') as sneaky")).toEqual([{ sneaky: null }]);
+  });
+});
