@@ -1,0 +1,71 @@
+// Which token and base URL a provider call uses.
+//
+// Inputs win (the program passes the secret stack config supabase:accessToken and
+// supabase:apiUrl); otherwise SUPABASE_ACCESS_TOKEN and SUPABASE_API_URL are read when the
+// provider method runs, not when the program starts, so a CI refresh or destroy works with
+// nothing but the environment.
+
+export const DEFAULT_API_URL = "https://api.supabase.com";
+export const ACCESS_TOKEN_ENV = "SUPABASE_ACCESS_TOKEN";
+export const API_URL_ENV = "SUPABASE_API_URL";
+
+export const MISSING_TOKEN_MESSAGE =
+  "no Supabase access token: set the SUPABASE_ACCESS_TOKEN environment variable, or run " +
+  "`pulumi config set --secret supabase:accessToken <token>` (create one at https://supabase.com/dashboard/account/tokens)";
+
+export interface Credentials {
+  token: string;
+  baseUrl: string;
+}
+
+export interface CredentialInputs {
+  accessToken?: string;
+  apiUrl?: string;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
+}
+
+function tokenFrom(inputs: CredentialInputs): string | undefined {
+  return nonEmpty(inputs.accessToken) ?? nonEmpty(process.env[ACCESS_TOKEN_ENV]);
+}
+
+function baseUrlFrom(inputs: CredentialInputs): string {
+  return (nonEmpty(inputs.apiUrl) ?? nonEmpty(process.env[API_URL_ENV]) ?? DEFAULT_API_URL).replace(/\/+$/, "");
+}
+
+function apiUrlProblem(baseUrl: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(baseUrl);
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    return `the Management API URL "${baseUrl}" is not a URL: set supabase:apiUrl or SUPABASE_API_URL to e.g. ${DEFAULT_API_URL}`;
+  }
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") {
+    return `the Management API URL "${baseUrl}" must be http(s), e.g. ${DEFAULT_API_URL}`;
+  }
+  if (parsed.username !== "" || parsed.password !== "") {
+    return "the Management API URL must not carry credentials: pass the token as supabase:accessToken or SUPABASE_ACCESS_TOKEN";
+  }
+  return undefined;
+}
+
+/** Check failures for the credentials a later create/update would use. */
+export function credentialFailures(inputs: CredentialInputs): { property: string; reason: string }[] {
+  const failures: { property: string; reason: string }[] = [];
+  if (tokenFrom(inputs) === undefined) failures.push({ property: "accessToken", reason: MISSING_TOKEN_MESSAGE });
+  const problem = apiUrlProblem(baseUrlFrom(inputs));
+  if (problem !== undefined) failures.push({ property: "apiUrl", reason: problem });
+  return failures;
+}
+
+export function resolveCredentials(inputs: CredentialInputs): Credentials {
+  const token = tokenFrom(inputs);
+  if (token === undefined) throw new Error(MISSING_TOKEN_MESSAGE);
+  const baseUrl = baseUrlFrom(inputs);
+  const problem = apiUrlProblem(baseUrl);
+  if (problem !== undefined) throw new Error(problem);
+  return { token, baseUrl };
+}

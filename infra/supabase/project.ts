@@ -1,0 +1,506 @@
+// A Supabase project (pulumi-nodejs:dynamic/supabase:Project), created through the Management
+// API and waited for until it is ACTIVE_HEALTHY with healthy db, pooler, auth and rest, or
+// adopted read-only by ref (target supabase-existing).
+//
+// Drift: read reports the live name, organization, region and status; a deleted project
+// (404) reads as gone, so `pulumi preview --refresh` shows it must be created again (unlike
+// terraform-provider-supabase, which drops it silently). A project that is not
+// ACTIVE_HEALTHY (e.g. paused) is drift too, and the next update waits for it or says why not.
+import * as pulumi from "@pulumi/pulumi";
+import { providerVersion } from "../providerVersion";
+import { credentialFailures, resolveCredentials, type Credentials } from "./credentials";
+import { isManagementApiError } from "./client";
+import { createProject, deleteProject, getPoolerConfig, getProject, getServicesHealth, renameProject } from "./managementApi";
+import {
+  CheckFailure,
+  credentialChanged,
+  definedOnly,
+  initializationError,
+  isUnknown,
+  projectRefFailures,
+} from "./providerSupport";
+import { apiRuntime } from "./runtime";
+import {
+  INSTANCE_SIZES,
+  ORGANIZATION_SLUG_PATTERN,
+  PROJECT_NAME_MAX_LENGTH,
+  REGIONS,
+  REQUIRED_SERVICES,
+  TERMINAL_PROJECT_STATUSES,
+  type InstanceSize,
+  type PoolerConfig,
+  type ProjectStatus,
+  type ProjectWithDatabase,
+  type Region,
+} from "./spec";
+
+export const DEFAULT_PROVISIONING_TIMEOUT_MINUTES = 10;
+const MAX_PROVISIONING_TIMEOUT_MINUTES = 24 * 60;
+const FIRST_POLL_DELAY_MS = 1_000;
+const MAX_POLL_DELAY_MS = 10_000;
+/** Supavisor's session mode listens on 5432 of the pooler host (transaction mode on 6543). */
+export const SESSION_POOLER_PORT = 5432;
+
+/** What the provider receives: ProjectArgs resolved, secrets unwrapped. */
+export interface ProjectInputs {
+  name?: string;
+  organizationSlug?: string;
+  region?: string;
+  instanceSize?: string;
+  dbPass: string;
+  accessToken?: string;
+  /** Management API base URL (not the project's URL, which is the output `apiUrl`). */
+  apiUrl?: string;
+  provisioningTimeoutMinutes?: number;
+  /** Adopt this existing project instead of creating one. */
+  projectRef?: string;
+  providerVersion?: string;
+}
+
+export interface ProjectOutputs extends Omit<ProjectInputs, "apiUrl"> {
+  ref: string;
+  name: string;
+  organizationSlug: string;
+  region: string;
+  /** https://<ref>.supabase.co */
+  apiUrl: string;
+  dbHost: string;
+  /** Session-pooler URL with the password and sslmode=require. */
+  connection?: string;
+  status: ProjectStatus;
+  /** The Management API base URL given as input `apiUrl`, if any. */
+  managementApiUrl?: string;
+}
+
+// ---------------------------------------------------------------------------------- check
+
+function nameFailures(name: unknown, required: boolean): CheckFailure[] {
+  if (isUnknown(name) || (name === undefined && !required)) return [];
+  if (typeof name !== "string" || name.trim() === "" || name.length > PROJECT_NAME_MAX_LENGTH) {
+    return [{ property: "name", reason: `name must be 1 to ${PROJECT_NAME_MAX_LENGTH} characters, got ${JSON.stringify(name ?? null)}` }];
+  }
+  return [];
+}
+
+function organizationSlugFailures(slug: unknown, required: boolean): CheckFailure[] {
+  if (isUnknown(slug) || (slug === undefined && !required)) return [];
+  if (typeof slug !== "string" || slug === "") {
+    return [
+      {
+        property: "organizationSlug",
+        reason: "organizationSlug is empty: set it to the organization's slug, as in https://supabase.com/dashboard/org/<slug>",
+      },
+    ];
+  }
+  if (!ORGANIZATION_SLUG_PATTERN.test(slug)) {
+    return [
+      {
+        property: "organizationSlug",
+        reason: `organizationSlug "${slug}" is not an organization slug (letters, digits, _ and - only), as in https://supabase.com/dashboard/org/<slug>`,
+      },
+    ];
+  }
+  return [];
+}
+
+function enumFailures(property: string, value: unknown, allowed: readonly string[], required: boolean): CheckFailure[] {
+  if (isUnknown(value) || (value === undefined && !required)) return [];
+  if (typeof value !== "string" || !allowed.includes(value)) {
+    return [
+      {
+        property,
+        reason: `${property} ${JSON.stringify(value ?? null)} is not one the Management API accepts; use one of: ${allowed.join(", ")}`,
+      },
+    ];
+  }
+  return [];
+}
+
+function dbPassFailures(dbPass: unknown): CheckFailure[] {
+  if (isUnknown(dbPass)) return [];
+  if (typeof dbPass !== "string" || dbPass === "") {
+    return [{ property: "dbPass", reason: "dbPass (the database password, secret) is required: pass a @pulumi/random RandomPassword's result" }];
+  }
+  return [];
+}
+
+function timeoutFailures(minutes: unknown): CheckFailure[] {
+  if (minutes === undefined || isUnknown(minutes)) return [];
+  if (typeof minutes !== "number" || !(minutes > 0) || minutes > MAX_PROVISIONING_TIMEOUT_MINUTES) {
+    return [
+      {
+        property: "provisioningTimeoutMinutes",
+        reason: `provisioningTimeoutMinutes must be a number of minutes above 0 and at most ${MAX_PROVISIONING_TIMEOUT_MINUTES}, got ${JSON.stringify(minutes)}`,
+      },
+    ];
+  }
+  return [];
+}
+
+async function checkProject(_olds: ProjectInputs, news: ProjectInputs): Promise<pulumi.dynamic.CheckResult<ProjectInputs>> {
+  const adopting = news.projectRef !== undefined;
+  const failures = [
+    ...(adopting ? projectRefFailures(news.projectRef) : []),
+    ...nameFailures(news.name, !adopting),
+    ...organizationSlugFailures(news.organizationSlug, !adopting),
+    ...enumFailures("region", news.region, REGIONS, !adopting),
+    ...enumFailures("instanceSize", news.instanceSize, INSTANCE_SIZES, !adopting),
+    ...dbPassFailures(news.dbPass),
+    ...timeoutFailures(news.provisioningTimeoutMinutes),
+    ...credentialFailures({ accessToken: news.accessToken, apiUrl: news.apiUrl }),
+  ];
+  return { inputs: news, failures };
+}
+
+// ------------------------------------------------------------------------------- outputs
+
+export function projectApiUrl(ref: string): string {
+  return `https://${ref}.supabase.co`;
+}
+
+/** Session mode on the primary's pooler: user postgres.<ref>, port 5432, TLS required. */
+export function sessionPoolerUrl(poolers: PoolerConfig[], ref: string, dbPass: string): string {
+  const primary = poolers.find((pooler) => pooler.database_type === "PRIMARY");
+  if (primary === undefined) {
+    throw new Error(`GET /v1/projects/{ref}/config/database/pooler (project ${ref}) returned no PRIMARY pooler: cannot build the connection URL`);
+  }
+  const user = primary.db_user.endsWith(`.${ref}`) ? primary.db_user : `${primary.db_user}.${ref}`;
+  const database = encodeURIComponent(primary.db_name);
+  return `postgresql://${encodeURIComponent(user)}:${encodeURIComponent(dbPass)}@${primary.db_host}:${SESSION_POOLER_PORT}/${database}?sslmode=require`;
+}
+
+function withPassword(connection: string, dbPass: string): string {
+  const url = new URL(connection);
+  url.password = encodeURIComponent(dbPass);
+  return url.toString();
+}
+
+/** The inputs as recorded in the outputs (apiUrl renamed: the output apiUrl is the project's). */
+function recordedInputs(inputs: ProjectInputs): Omit<ProjectInputs, "apiUrl"> & { managementApiUrl?: string } {
+  const { apiUrl, ...rest } = inputs;
+  return { ...rest, managementApiUrl: apiUrl };
+}
+
+function projectOutputs(inputs: ProjectInputs, project: ProjectWithDatabase, connection: string | undefined): ProjectOutputs {
+  return definedOnly({
+    ...recordedInputs(inputs),
+    ref: project.ref,
+    name: project.name,
+    organizationSlug: project.organization_slug,
+    region: project.region,
+    status: project.status,
+    apiUrl: projectApiUrl(project.ref),
+    dbHost: project.database.host,
+    connection,
+  });
+}
+
+function credentialsOf(props: { accessToken?: string; managementApiUrl?: string }): Credentials {
+  return resolveCredentials({ accessToken: props.accessToken, apiUrl: props.managementApiUrl });
+}
+
+// ------------------------------------------------------------------------------ waiting
+
+interface Deadline {
+  at: number;
+  minutes: number;
+}
+
+function deadlineFor(inputs: ProjectInputs): Deadline {
+  const minutes = inputs.provisioningTimeoutMinutes ?? DEFAULT_PROVISIONING_TIMEOUT_MINUTES;
+  return { at: apiRuntime().now() + minutes * 60_000, minutes };
+}
+
+/** Sleeps the next poll interval (doubling up to 10 s); false when the deadline has passed. */
+async function pollDelay(deadline: Deadline, interval: { ms: number }): Promise<boolean> {
+  const runtime = apiRuntime();
+  const remaining = deadline.at - runtime.now();
+  if (remaining <= 0) return false;
+  await runtime.sleep(Math.min(interval.ms, remaining));
+  interval.ms = Math.min(interval.ms * 2, MAX_POLL_DELAY_MS);
+  return true;
+}
+
+function isTerminal(status: ProjectStatus): boolean {
+  return (TERMINAL_PROJECT_STATUSES as readonly string[]).includes(status);
+}
+
+async function waitUntilActive(credentials: Credentials, ref: string, deadline: Deadline): Promise<ProjectWithDatabase> {
+  const interval = { ms: FIRST_POLL_DELAY_MS };
+  for (;;) {
+    const project = await getProject(credentials, ref);
+    if (project.status === "ACTIVE_HEALTHY") return project;
+    if (isTerminal(project.status)) {
+      throw new Error(
+        `project ${ref} is ${project.status}, a status it does not leave by itself: look at the project in the dashboard ` +
+          `(https://supabase.com/dashboard/project/${ref}); restore or delete it, then run \`pulumi up\` again`,
+      );
+    }
+    if (!(await pollDelay(deadline, interval))) {
+      throw new Error(
+        `project ${ref} is still ${project.status} after ${deadline.minutes} minutes (provisioningTimeoutMinutes): ` +
+          "run `pulumi up` again to keep waiting, or raise provisioningTimeoutMinutes",
+      );
+    }
+  }
+}
+
+async function waitUntilServicesHealthy(credentials: Credentials, ref: string, deadline: Deadline): Promise<void> {
+  const interval = { ms: FIRST_POLL_DELAY_MS };
+  for (;;) {
+    const health = await getServicesHealth(credentials, ref, REQUIRED_SERVICES);
+    const unhealthy = REQUIRED_SERVICES.map((service) => ({ service, report: health.find((entry) => entry.name === service) }))
+      .filter(({ report }) => report?.status !== "ACTIVE_HEALTHY")
+      .map(({ service, report }) => `${service} ${report?.status ?? "not reported"}${report?.error ? ` (${report.error})` : ""}`);
+    if (unhealthy.length === 0) return;
+    if (!(await pollDelay(deadline, interval))) {
+      throw new Error(
+        `project ${ref} is ACTIVE_HEALTHY but not all its services are healthy after ${deadline.minutes} minutes: ` +
+          `${unhealthy.join(", ")}; run \`pulumi up\` again to keep waiting`,
+      );
+    }
+  }
+}
+
+/** Active, services healthy, connection URL built: what the rest of the stack needs. */
+async function readyOutputs(credentials: Credentials, inputs: ProjectInputs, ref: string, deadline: Deadline): Promise<ProjectOutputs> {
+  const project = await waitUntilActive(credentials, ref, deadline);
+  await waitUntilServicesHealthy(credentials, ref, deadline);
+  const connection = sessionPoolerUrl(await getPoolerConfig(credentials, ref), ref, inputs.dbPass);
+  return projectOutputs(inputs, project, connection);
+}
+
+// ------------------------------------------------------------------------------ adoption
+
+function adoptionMismatches(inputs: ProjectInputs, project: ProjectWithDatabase): string[] {
+  const declared: [string, string | undefined, string][] = [
+    ["name", inputs.name, project.name],
+    ["organizationSlug", inputs.organizationSlug, project.organization_slug],
+    ["region", inputs.region, project.region],
+  ];
+  return declared
+    .filter(([, stack, live]) => stack !== undefined && stack !== live)
+    .map(([property, stack, live]) => `${property} is "${stack}" in the stack but "${live}" in Supabase`);
+}
+
+/** Reads and validates an existing project; never changes it. */
+async function adoptedOutputs(credentials: Credentials, inputs: ProjectInputs, ref: string): Promise<ProjectOutputs> {
+  let project: ProjectWithDatabase;
+  try {
+    project = await getProject(credentials, ref);
+  } catch (error) {
+    if (!isManagementApiError(error, 404)) throw error;
+    throw new Error(
+      `cannot adopt project ${ref} (projectRef): it does not exist, or the access token's account cannot see it; ` +
+        "check the ref (https://supabase.com/dashboard/project/<ref>) and the token",
+    );
+  }
+  if (project.status !== "ACTIVE_HEALTHY") {
+    throw new Error(
+      `cannot adopt project ${ref}: it is ${project.status}, and only an ACTIVE_HEALTHY project can be adopted; ` +
+        "restore it in the dashboard first (adopting never changes the project)",
+    );
+  }
+  const mismatches = adoptionMismatches(inputs, project);
+  if (mismatches.length > 0) {
+    throw new Error(
+      `project ${ref} does not match the stack: ${mismatches.join("; ")}. An adopted project is read-only: ` +
+        "fix the stack's values, or leave them unset",
+    );
+  }
+  await waitUntilServicesHealthy(credentials, ref, deadlineFor(inputs));
+  const connection = sessionPoolerUrl(await getPoolerConfig(credentials, ref), ref, inputs.dbPass);
+  return projectOutputs(inputs, project, connection);
+}
+
+// ------------------------------------------------------------------------ create .. delete
+
+async function createNewProject(credentials: Credentials, inputs: ProjectInputs): Promise<pulumi.dynamic.CreateResult<ProjectOutputs>> {
+  const deadline = deadlineFor(inputs);
+  const { ref } = await createProject(credentials, {
+    name: inputs.name as string,
+    organization_slug: inputs.organizationSlug as string,
+    db_pass: inputs.dbPass,
+    region_selection: { type: "specific", code: inputs.region as Region },
+    desired_instance_size: inputs.instanceSize as InstanceSize,
+  });
+  try {
+    return { id: ref, outs: await readyOutputs(credentials, inputs, ref, deadline) };
+  } catch (error) {
+    // The project exists: record it (without secrets) so that it is neither orphaned nor
+    // created twice; the next `pulumi up` runs update, which waits again.
+    const { dbPass: _dbPass, accessToken: _accessToken, ...recorded } = recordedInputs(inputs);
+    throw initializationError(error, ref, { ...recorded, ref, apiUrl: projectApiUrl(ref) });
+  }
+}
+
+async function create(inputs: ProjectInputs): Promise<pulumi.dynamic.CreateResult<ProjectOutputs>> {
+  const credentials = resolveCredentials({ accessToken: inputs.accessToken, apiUrl: inputs.apiUrl });
+  if (inputs.projectRef !== undefined) {
+    return { id: inputs.projectRef, outs: await adoptedOutputs(credentials, inputs, inputs.projectRef) };
+  }
+  return createNewProject(credentials, inputs);
+}
+
+async function read(id: string, props?: ProjectOutputs): Promise<pulumi.dynamic.ReadResult<ProjectOutputs>> {
+  const credentials = credentialsOf(props ?? {});
+  let project: ProjectWithDatabase;
+  try {
+    project = await getProject(credentials, id);
+  } catch (error) {
+    if (isManagementApiError(error, 404)) return {};
+    throw error;
+  }
+  return {
+    id,
+    props: definedOnly<ProjectOutputs>({
+      ...(props as ProjectOutputs),
+      ref: project.ref,
+      name: project.name,
+      organizationSlug: project.organization_slug,
+      region: project.region,
+      status: project.status,
+      apiUrl: projectApiUrl(project.ref),
+      dbHost: project.database.host,
+    }),
+  };
+}
+
+/** Keys whose live value read reports; compared only when the stack declares them. */
+const LIVE_KEYS = ["name", "organizationSlug", "region"] as const;
+/** Keys recorded from the inputs as given. */
+const RECORDED_KEYS = ["instanceSize", "dbPass", "provisioningTimeoutMinutes", "providerVersion"] as const;
+
+async function diff(_id: string, olds: ProjectOutputs, news: ProjectInputs): Promise<pulumi.dynamic.DiffResult> {
+  const replaces: string[] = [];
+  const adoptsOwnProject = olds.projectRef === undefined && news.projectRef === olds.ref;
+  if (news.projectRef !== olds.projectRef && !adoptsOwnProject) replaces.push("projectRef");
+  if (news.projectRef === undefined) {
+    // A project cannot move to another region or organization.
+    for (const key of ["organizationSlug", "region"] as const) {
+      if (news[key] !== undefined && news[key] !== olds[key]) replaces.push(key);
+    }
+  }
+  const changed =
+    replaces.length > 0 ||
+    adoptsOwnProject ||
+    LIVE_KEYS.some((key) => news[key] !== undefined && news[key] !== olds[key]) ||
+    RECORDED_KEYS.some((key) => news[key] !== olds[key]) ||
+    credentialChanged(olds.accessToken, news.accessToken) ||
+    credentialChanged(olds.managementApiUrl, news.apiUrl) ||
+    olds.status !== "ACTIVE_HEALTHY" ||
+    olds.connection === undefined;
+  return { changes: changed, replaces, deleteBeforeReplace: false };
+}
+
+async function update(id: string, olds: ProjectOutputs, news: ProjectInputs): Promise<pulumi.dynamic.UpdateResult<ProjectOutputs>> {
+  const credentials = resolveCredentials({ accessToken: news.accessToken, apiUrl: news.apiUrl });
+  const adopted = news.projectRef !== undefined;
+  const renamed = news.name !== undefined && news.name !== olds.name;
+  if (adopted && renamed) {
+    throw new Error(
+      `project ${id} is adopted (projectRef), so this stack never renames it: it is named "${olds.name}" in Supabase, ` +
+        `the stack says "${news.name}"; rename it in the dashboard or change the stack`,
+    );
+  }
+  const needsApi = renamed || olds.status !== "ACTIVE_HEALTHY" || olds.connection === undefined || news.projectRef !== olds.projectRef;
+  if (!needsApi) {
+    // Nothing to ask the API: record the new inputs; a new password only changes the URL
+    // (this stack never changes the database's password).
+    const connection = news.dbPass !== olds.dbPass ? withPassword(olds.connection as string, news.dbPass) : olds.connection;
+    return { outs: definedOnly({ ...olds, ...recordedInputs(news), connection }) };
+  }
+  if (adopted) return { outs: await adoptedOutputs(credentials, news, id) };
+  if (renamed) await renameProject(credentials, id, news.name as string);
+  return { outs: await readyOutputs(credentials, news, id, deadlineFor(news)) };
+}
+
+async function deleteProjectResource(id: string, props: ProjectOutputs): Promise<void> {
+  if (props.projectRef !== undefined) return; // adopted: never deleted by this stack
+  try {
+    await deleteProject(credentialsOf(props), id);
+  } catch (error) {
+    if (!isManagementApiError(error, 404)) throw error;
+  }
+}
+
+export const projectProvider: pulumi.dynamic.ResourceProvider<ProjectInputs, ProjectOutputs> = {
+  check: checkProject,
+  diff,
+  create,
+  read,
+  update,
+  delete: deleteProjectResource,
+};
+
+// ------------------------------------------------------------------------------ resource
+
+interface ProjectCommonArgs {
+  /** The database password (secret), e.g. a @pulumi/random RandomPassword's result. */
+  dbPass: pulumi.Input<string>;
+  /** Management API token (secret); default: SUPABASE_ACCESS_TOKEN when the provider runs. */
+  accessToken?: pulumi.Input<string>;
+  /** Management API base URL; default: SUPABASE_API_URL, else https://api.supabase.com. */
+  apiUrl?: pulumi.Input<string>;
+  /** How long create waits for ACTIVE_HEALTHY and healthy services; default 10. */
+  provisioningTimeoutMinutes?: pulumi.Input<number>;
+}
+
+/** Create a project (target supabase). */
+export interface NewProjectArgs extends ProjectCommonArgs {
+  name: pulumi.Input<string>;
+  organizationSlug: pulumi.Input<string>;
+  region: pulumi.Input<string>;
+  instanceSize: pulumi.Input<string>;
+  projectRef?: undefined;
+}
+
+/**
+ * Adopt an existing project (target supabase-existing): create only reads and validates it
+ * (it must exist and be ACTIVE_HEALTHY; name, organization and region, when given, must
+ * match), update never changes it, delete leaves it alone.
+ */
+export interface AdoptedProjectArgs extends ProjectCommonArgs {
+  projectRef: pulumi.Input<string>;
+  name?: pulumi.Input<string>;
+  organizationSlug?: pulumi.Input<string>;
+  region?: pulumi.Input<string>;
+  instanceSize?: pulumi.Input<string>;
+}
+
+export type ProjectArgs = NewProjectArgs | AdoptedProjectArgs;
+
+export class Project extends pulumi.dynamic.Resource {
+  public readonly ref!: pulumi.Output<string>;
+  public readonly name!: pulumi.Output<string>;
+  public readonly organizationSlug!: pulumi.Output<string>;
+  public readonly region!: pulumi.Output<string>;
+  public readonly instanceSize!: pulumi.Output<string | undefined>;
+  public readonly status!: pulumi.Output<string>;
+  /** https://<ref>.supabase.co */
+  public readonly apiUrl!: pulumi.Output<string>;
+  public readonly dbHost!: pulumi.Output<string>;
+  /** Session-pooler URL with the password and sslmode=require (secret). */
+  public readonly connection!: pulumi.Output<string>;
+
+  constructor(name: string, args: ProjectArgs, opts?: pulumi.CustomResourceOptions) {
+    const props = {
+      // Every output is listed, so the resource exposes it even when no input sets it.
+      ref: undefined,
+      name: undefined,
+      organizationSlug: undefined,
+      region: undefined,
+      instanceSize: undefined,
+      status: undefined,
+      apiUrl: undefined,
+      dbHost: undefined,
+      connection: undefined,
+      ...args,
+      dbPass: pulumi.secret(args.dbPass),
+      accessToken: args.accessToken === undefined ? undefined : pulumi.secret(args.accessToken),
+      providerVersion: providerVersion(__dirname),
+    };
+    const secrets = ["connection", "dbPass", "accessToken"];
+    super(projectProvider, name, props, { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...secrets] }, "supabase", "Project");
+  }
+}
