@@ -106,6 +106,12 @@ function livePlace(type: string): string {
   return "live";
 }
 
+/** The same place as a source: "gone from the database". */
+function goneFrom(type: string): string {
+  const place = livePlace(type);
+  return place === "live" ? "gone" : `gone from ${place.replace(/^in /, "")}`;
+}
+
 function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
@@ -208,7 +214,7 @@ function goneSentence(metadata: StepEventMetadata): string {
     case "postgres:Extension":
       return `gone: extension ${input("name")} is not installed; the next \`pulumi up\` creates it`;
     default:
-      return `gone ${livePlace(metadata.type)}; the next \`pulumi up\` creates it again`;
+      return `${goneFrom(metadata.type)}; the next \`pulumi up\` creates it again`;
   }
 }
 
@@ -365,7 +371,7 @@ export class EngineEventCollector {
         op: "delete",
         kind: "gone",
         properties: [],
-        message: `gone ${livePlace(refresh.metadata.type)} and no longer declared; the next \`pulumi up\` removes it from the state`,
+        message: `${goneFrom(refresh.metadata.type)} and no longer declared; the next \`pulumi up\` removes it from the state`,
       });
     }
     return changes;

@@ -10,6 +10,8 @@ export const POLICY_PACK_DIR = path.join(REPO_ROOT, "policy");
 /** The `local` stack keeps its state in a file backend, as `npm run up:local` does. */
 export const LOCAL_STACK = "local";
 export const LOCAL_STATE_DIR = path.join(REPO_ROOT, ".local", "pulumi-state");
+/** The passphrase `npm run up:local` uses when none is set (scripts/up-local.ts): it guards only a loopback URL. */
+export const LOCAL_PASSPHRASE = "local";
 const STACK_NAME = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+){0,2}$/;
 
 export class StackSelectionError extends Error {
@@ -38,13 +40,21 @@ async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Pr
   }
 }
 
-/** Environment for the CLI: its folder first on PATH (language hosts live beside it), file backend for `local`. */
+/**
+ * Environment for the CLI: its folder first on PATH (language hosts live beside it); for `local`
+ * the file backend and passphrase default of `npm run up:local`, so both see the same stack.
+ */
 function cliEnvironment(cli: PulumiCli, stackName: string): Record<string, string> {
   const env: Record<string, string> = {
     PATH: `${path.dirname(cli.path)}${path.delimiter}${process.env.PATH ?? ""}`,
     PULUMI_SKIP_UPDATE_CHECK: "true",
   };
-  if (stackName === LOCAL_STACK && !process.env.PULUMI_BACKEND_URL) env.PULUMI_BACKEND_URL = `file://${LOCAL_STATE_DIR}`;
+  if (stackName === LOCAL_STACK) {
+    if (!process.env.PULUMI_BACKEND_URL) env.PULUMI_BACKEND_URL = `file://${LOCAL_STATE_DIR}`;
+    if (process.env.PULUMI_CONFIG_PASSPHRASE === undefined && process.env.PULUMI_CONFIG_PASSPHRASE_FILE === undefined) {
+      env.PULUMI_CONFIG_PASSPHRASE = LOCAL_PASSPHRASE;
+    }
+  }
   return env;
 }
 

@@ -99,7 +99,7 @@ function changeRows(report: EngineReport): string[] {
   for (const change of report.changes) {
     const head = `| ${markdownCell(change.name)} | ${markdownCell(change.type)} | ${KIND_LABEL[change.kind]}`;
     if (change.properties.length === 0) {
-      rows.push(`${head} | | ${markdownText(change.message)} | |`);
+      rows.push(`${head} | ${markdownText(change.message)} | | |`);
       continue;
     }
     for (const p of change.properties) {

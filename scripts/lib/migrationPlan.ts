@@ -1,0 +1,151 @@
+// The migration plan for reviewers: every migration in version order with its state, computed
+// from sql/migrations (loadMigrations) and the live history in
+// supabase_migrations.schema_migrations, read in a READ ONLY transaction so the plan can never
+// write to the database it inspects.
+import { Client } from "pg";
+import type { MigrationFile } from "../../infra/migrations";
+import { recordedChecksum } from "./recordedChecksum";
+import { maskSecrets } from "./secretMask";
+
+/**
+ * applied: recorded with the same content; pending: not recorded yet (the next `up` applies it);
+ * changed-after-apply: recorded with different content (the next `up` refuses it);
+ * missing-locally: recorded, but no file in sql/migrations; local-only: no database to compare with.
+ */
+export type MigrationState = "applied" | "pending" | "changed-after-apply" | "missing-locally" | "local-only";
+
+export interface RecordedMigration {
+  version: string;
+  name: string | null;
+  statements: string[] | null;
+}
+
+export interface PlanEntry {
+  version: string;
+  name: string;
+  state: MigrationState;
+  /** The local file's sha256, or for missing-locally the recorded content's. */
+  checksum: string;
+  /** The recorded content's checksum, when the database has the version. */
+  recordedChecksum?: string;
+  /** Path of the local file, relative to the repository root. */
+  file?: string;
+  /** Full SQL, for pending migrations. */
+  sql?: string;
+  /** A pending version older than the newest applied one: the Migration provider refuses it unless allowOutOfOrder. */
+  outOfOrder?: boolean;
+}
+
+export interface MigrationPlan {
+  source: "database" | "local-only";
+  /** The database URL with its password masked. */
+  database?: string;
+  /** Why the plan is local-only, when it is. */
+  note?: string;
+  entries: PlanEntry[];
+}
+
+export const HISTORY_TABLE = "supabase_migrations.schema_migrations";
+/** Reads nothing but the history; `to_regclass` tells an empty history from a missing table. */
+const HISTORY_TABLE_EXISTS_SQL = "select to_regclass('supabase_migrations.schema_migrations') is not null as present";
+const HISTORY_SQL = "select version, name, statements from supabase_migrations.schema_migrations order by version";
+/** Seconds; a plan waits on nobody: the history table is small and only read. */
+const PLAN_STATEMENT_TIMEOUT = "15s";
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * Runs fn inside `begin transaction read only` and always rolls back. Any write attempted
+ * inside fails with SQLSTATE 25006 (read_only_sql_transaction).
+ */
+export async function withReadOnlyTransaction<T>(client: Client, fn: (client: Client) => Promise<T>): Promise<T> {
+  await client.query("begin transaction read only");
+  try {
+    await client.query(`set local statement_timeout = '${PLAN_STATEMENT_TIMEOUT}'`);
+    return await fn(client);
+  } finally {
+    await client.query("rollback");
+  }
+}
+
+export async function readHistory(client: Client): Promise<RecordedMigration[]> {
+  return withReadOnlyTransaction(client, async (tx) => {
+    const { rows } = await tx.query<{ present: boolean }>(HISTORY_TABLE_EXISTS_SQL);
+    if (!rows[0].present) return [];
+    const history = await tx.query<RecordedMigration>(HISTORY_SQL);
+    return history.rows;
+  });
+}
+
+/** Connects, reads the history read-only, disconnects. Connection errors propagate (masked by the caller). */
+export async function readMigrationHistory(databaseUrl: string): Promise<RecordedMigration[]> {
+  const client = new Client({ connectionString: databaseUrl, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, application_name: "supabase-analytics plan" });
+  await client.connect();
+  try {
+    return await readHistory(client);
+  } finally {
+    await client.end();
+  }
+}
+
+export function buildPlan(local: readonly MigrationFile[], recorded: readonly RecordedMigration[] | undefined): PlanEntry[] {
+  if (!recorded) {
+    return local.map((m) => ({ version: m.version, name: m.name, state: "local-only", checksum: m.checksum, file: m.file }));
+  }
+  const recordedByVersion = new Map(recorded.map((r) => [r.version, r]));
+  const localVersions = new Set(local.map((m) => m.version));
+  const newestRecorded = recorded.map((r) => r.version).sort().pop();
+  const entries: PlanEntry[] = [];
+  for (const migration of local) {
+    const row = recordedByVersion.get(migration.version);
+    const base = { version: migration.version, name: migration.name, checksum: migration.checksum, file: migration.file };
+    if (!row) {
+      const outOfOrder = newestRecorded !== undefined && migration.version < newestRecorded;
+      entries.push({ ...base, state: "pending", sql: migration.sql, ...(outOfOrder ? { outOfOrder } : {}) });
+      continue;
+    }
+    const recordedSum = recordedChecksum(row.statements ?? []);
+    entries.push({ ...base, state: recordedSum === migration.checksum ? "applied" : "changed-after-apply", recordedChecksum: recordedSum });
+  }
+  for (const row of recorded) {
+    if (localVersions.has(row.version)) continue;
+    const recordedSum = recordedChecksum(row.statements ?? []);
+    entries.push({ version: row.version, name: row.name ?? "", state: "missing-locally", checksum: recordedSum, recordedChecksum: recordedSum });
+  }
+  return entries.sort((a, b) => a.version.localeCompare(b.version));
+}
+
+export async function planMigrations(local: readonly MigrationFile[], databaseUrl: string | undefined, redactedUrl?: string): Promise<MigrationPlan> {
+  if (!databaseUrl) {
+    return { source: "local-only", note: "no database given; pass --database-url or --stack to compare with the applied history", entries: buildPlan(local, undefined) };
+  }
+  try {
+    const history = await readMigrationHistory(databaseUrl);
+    return { source: "database", database: redactedUrl, entries: buildPlan(local, history) };
+  } catch (error) {
+    if (!isUnreachable(error)) throw error;
+    const reason = maskSecrets((error as Error).message || String((error as { code?: string }).code));
+    return { source: "local-only", database: redactedUrl, note: `${redactedUrl ?? "the database"} is not reachable: ${reason}`, entries: buildPlan(local, undefined) };
+  }
+}
+
+/** Network errors from node. */
+const UNREACHABLE_ERRNOS = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH"]);
+/** SQLSTATEs of a server that will not let us in: 3D000 no such database, 57P03 starting up, 53300 too many connections. */
+const UNREACHABLE_SQLSTATES = new Set(["3D000", "57P03", "53300"]);
+/** SQLSTATE classes: 08 connection exception, 28 invalid authorization. */
+const UNREACHABLE_SQLSTATE_CLASSES = ["08", "28"];
+
+/**
+ * True for "no database to compare with" (the plan then lists local files only); anything else,
+ * such as a permission error on the history table, is a real failure.
+ */
+export function isUnreachable(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === "string") {
+    if (UNREACHABLE_ERRNOS.has(code) || UNREACHABLE_SQLSTATES.has(code)) return true;
+    if (/^[0-9A-Z]{5}$/.test(code) && UNREACHABLE_SQLSTATE_CLASSES.includes(code.slice(0, 2))) return true;
+  }
+  // pg's own connect timeout and the "URL is not a URL" cases carry no code.
+  const message = (error as Error).message ?? "";
+  return /connection timeout|timeout expired|Invalid URL|ERR_INVALID_URL/i.test(message) || (error as { code?: string }).code === "ERR_INVALID_URL";
+}
