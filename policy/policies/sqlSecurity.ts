@@ -1,0 +1,24 @@
+// 7. The migrations' SQL, read with the real PostgreSQL parser (libpg_query, WASM): files parse;
+// security definer functions pin search_path; no grant opens analytics or the hook to anon or
+// public; every analytics materialized view has a unique index and is refreshed concurrently by
+// analytics.refresh_all_views() once populated. See policy/lib/sql/ for how.
+import type { StackValidationPolicy } from "@pulumi/policy";
+import { MigrationProps, migrationFile, ofType } from "../lib/resources";
+import { reviewMigrations } from "../lib/sql/review";
+
+export const sqlSecurityPolicy: StackValidationPolicy = {
+  name: "supabase-analytics-sql-security",
+  description:
+    "Migration SQL parses with the PostgreSQL parser; security definer functions set search_path; no grant to anon or public on analytics or the hook; every analytics materialized view has a unique index and refresh_all_views() refreshes it concurrently once populated.",
+  enforcementLevel: "mandatory",
+  validateStack: async (args, reportViolation) => {
+    const migrations = ofType(args.resources, "migration")
+      .map((resource) => ({ resource, props: resource.props as MigrationProps }))
+      .sort((a, b) => String(a.props.version).localeCompare(String(b.props.version)))
+      .map(({ resource, props }) => ({ file: migrationFile(props), sql: String(props.sql), urn: resource.urn }));
+    if (migrations.length === 0) {
+      args.notApplicable("the stack has no Migration resources");
+    }
+    for (const finding of await reviewMigrations(migrations)) reportViolation(finding.message, finding.urn);
+  },
+};
