@@ -1,0 +1,355 @@
+// Project provider against the spec-validating fake Management API: create (with slow
+// provisioning, failures and a timeout), read and drift, update, replace, delete, adoption.
+import { ACCESS_TOKEN_ENV } from "../../infra/supabase/credentials";
+import { projectProvider, type ProjectInputs, type ProjectOutputs } from "../../infra/supabase/project";
+import { REGIONS } from "../../infra/supabase/spec";
+import { rejectionOf, serialized, useFakeManagementApi } from "./helpers";
+
+const ctx = useFakeManagementApi();
+
+const DB_PASS = "Str0ngRandomPassw0rdFromRandomPassword";
+
+function newProjectInputs(overrides: Partial<ProjectInputs> = {}): ProjectInputs {
+  return {
+    name: "analytics-dev",
+    organizationSlug: "learning-app",
+    region: "eu-central-1",
+    instanceSize: "micro",
+    dbPass: DB_PASS,
+    providerVersion: "v1",
+    ...overrides,
+  };
+}
+
+async function created(inputs = newProjectInputs()): Promise<{ id: string; outs: ProjectOutputs }> {
+  const result = await projectProvider.create(inputs);
+  return { id: result.id, outs: result.outs as ProjectOutputs };
+}
+
+describe("Project check", () => {
+  it("accepts the contract props with the token from the environment", async () => {
+    const result = await projectProvider.check!({} as ProjectInputs, newProjectInputs());
+    expect(result.failures).toEqual([]);
+  });
+
+  it("rejects an unknown region, naming the allowed ones from the spec", async () => {
+    const result = await projectProvider.check!({} as ProjectInputs, newProjectInputs({ region: "mars-north-1" }));
+    expect(result.failures).toEqual([
+      expect.objectContaining({ property: "region", reason: expect.stringContaining('"mars-north-1"') }),
+    ]);
+    expect(result.failures?.[0].reason).toContain(REGIONS.join(", "));
+  });
+
+  it("rejects an empty organization slug and a malformed one", async () => {
+    const empty = await projectProvider.check!({} as ProjectInputs, newProjectInputs({ organizationSlug: "" }));
+    expect(empty.failures).toEqual([expect.objectContaining({ property: "organizationSlug", reason: expect.stringContaining("empty") })]);
+    const malformed = await projectProvider.check!({} as ProjectInputs, newProjectInputs({ organizationSlug: "my org!" }));
+    expect(malformed.failures?.map((failure) => failure.property)).toEqual(["organizationSlug"]);
+  });
+
+  it("rejects an unknown instance size, an empty or too long name, and a missing password", async () => {
+    const result = await projectProvider.check!(
+      {} as ProjectInputs,
+      newProjectInputs({ instanceSize: "huge", name: "x".repeat(257), dbPass: "" }),
+    );
+    expect(result.failures?.map((failure) => failure.property).sort()).toEqual(["dbPass", "instanceSize", "name"]);
+    const empty = await projectProvider.check!({} as ProjectInputs, newProjectInputs({ name: "" }));
+    expect(empty.failures?.map((failure) => failure.property)).toEqual(["name"]);
+  });
+
+  it("fails with a clear message when no token is configured anywhere", async () => {
+    delete process.env[ACCESS_TOKEN_ENV];
+    const result = await projectProvider.check!({} as ProjectInputs, newProjectInputs());
+    expect(result.failures).toEqual([
+      {
+        property: "accessToken",
+        reason: expect.stringMatching(/SUPABASE_ACCESS_TOKEN.*pulumi config set --secret supabase:accessToken/),
+      },
+    ]);
+    const error = await rejectionOf(projectProvider.create(newProjectInputs()));
+    expect(error.message).toMatch(/SUPABASE_ACCESS_TOKEN/);
+    expect(ctx.fake.requests).toEqual([]);
+  });
+
+  it("accepts a token given as input instead of the environment", async () => {
+    delete process.env[ACCESS_TOKEN_ENV];
+    const result = await projectProvider.check!({} as ProjectInputs, newProjectInputs({ accessToken: ctx.fake.token }));
+    expect(result.failures).toEqual([]);
+  });
+
+  it("skips values that are unknown during preview (a RandomPassword not yet created)", async () => {
+    const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+    const result = await projectProvider.check!({} as ProjectInputs, newProjectInputs({ dbPass: unknown }));
+    expect(result.failures).toEqual([]);
+  });
+
+  it("requires the creation props unless projectRef adopts a project, and validates the ref", async () => {
+    const missing = await projectProvider.check!({} as ProjectInputs, { dbPass: DB_PASS } as ProjectInputs);
+    expect(missing.failures?.map((failure) => failure.property).sort()).toEqual(["instanceSize", "name", "organizationSlug", "region"]);
+    const adopt = await projectProvider.check!({} as ProjectInputs, { dbPass: DB_PASS, projectRef: "abcdefghijklmnopqrst" });
+    expect(adopt.failures).toEqual([]);
+    const badRef = await projectProvider.check!({} as ProjectInputs, { dbPass: DB_PASS, projectRef: "ABC" });
+    expect(badRef.failures?.map((failure) => failure.property)).toEqual(["projectRef"]);
+  });
+});
+
+describe("Project lifecycle", () => {
+  it("creates with region_selection and db_pass, waits for ACTIVE_HEALTHY and healthy services, builds the session-pooler URL", async () => {
+    ctx.fake.provisionSlowly(5);
+    const { id, outs } = await created();
+
+    const post = ctx.fake.requests.find((request) => request.method === "POST");
+    expect(post?.body).toEqual({
+      name: "analytics-dev",
+      organization_slug: "learning-app",
+      db_pass: DB_PASS,
+      region_selection: { type: "specific", code: "eu-central-1" },
+      desired_instance_size: "micro",
+    });
+    // 5 COMING_UP answers, then ACTIVE_HEALTHY; the poll interval doubles up to 10 s.
+    expect(ctx.fake.operations()).toEqual([
+      "POST /v1/projects",
+      ...Array(6).fill("GET /v1/projects/{ref}"),
+      "GET /v1/projects/{ref}/health",
+      "GET /v1/projects/{ref}/config/database/pooler",
+    ]);
+    expect(ctx.clock.sleeps).toEqual([1000, 2000, 4000, 8000, 10000]);
+    const health = ctx.fake.requests.find((request) => request.template === "/v1/projects/{ref}/health");
+    expect(new URLSearchParams(health?.url.split("?")[1]).getAll("services")).toEqual(["db", "pooler", "auth", "rest"]);
+
+    const project = ctx.fake.projects.get(id)!;
+    expect(project.dbPass).toBe(DB_PASS);
+    expect(outs).toMatchObject({
+      ref: id,
+      name: "analytics-dev",
+      organizationSlug: "learning-app",
+      region: "eu-central-1",
+      instanceSize: "micro",
+      status: "ACTIVE_HEALTHY",
+      apiUrl: `https://${id}.supabase.co`,
+      dbHost: `db.${id}.supabase.co`,
+      connection: `postgresql://postgres.${id}:${DB_PASS}@aws-0-eu-central-1.pooler.supabase.com:5432/postgres?sslmode=require`,
+      dbPass: DB_PASS,
+      providerVersion: "v1",
+    });
+    expect(serialized(outs)).not.toContain(ctx.fake.token);
+  });
+
+  it("escapes the password in the connection URL", async () => {
+    const { id, outs } = await created(newProjectInputs({ dbPass: "p@ss:w/rd?#%" }));
+    const url = new URL(outs.connection!);
+    expect(decodeURIComponent(url.password)).toBe("p@ss:w/rd?#%");
+    expect(decodeURIComponent(url.username)).toBe(`postgres.${id}`);
+    expect(url.searchParams.get("sslmode")).toBe("require");
+  });
+
+  it("waits for services that are still coming up after the project is ACTIVE_HEALTHY", async () => {
+    const existing = ctx.fake.seedProject();
+    ctx.fake.serviceComesUpAfter(existing.ref, "pooler", 2);
+    await projectProvider.create({ projectRef: existing.ref, dbPass: DB_PASS });
+    expect(ctx.fake.operations().filter((op) => op.endsWith("/health"))).toHaveLength(3);
+    expect(ctx.clock.sleeps).toEqual([1000, 2000]);
+  });
+
+  it("reports which services stay unhealthy when the wait runs out", async () => {
+    const existing = ctx.fake.seedProject();
+    ctx.fake.setServiceStatus(existing.ref, "auth", "UNHEALTHY");
+    const error = await rejectionOf(projectProvider.create({ projectRef: existing.ref, dbPass: DB_PASS, provisioningTimeoutMinutes: 1 }));
+    expect(error.message).toBe(
+      `project ${existing.ref} is ACTIVE_HEALTHY but not all its services are healthy after 1 minutes: auth UNHEALTHY; run \`pulumi up\` again to keep waiting`,
+    );
+  });
+
+  it("reads the live project; a fresh read changes nothing", async () => {
+    const inputs = newProjectInputs();
+    const { id, outs } = await created(inputs);
+    const read = await projectProvider.read!(id, outs);
+    expect(read.id).toBe(id);
+    expect(read.props).toEqual(outs);
+    const diff = await projectProvider.diff!(id, read.props as ProjectOutputs, inputs);
+    expect(diff).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
+  });
+
+  it("renames in place with PATCH name only", async () => {
+    const { id, outs } = await created();
+    const renamed = newProjectInputs({ name: "analytics-dev-renamed" });
+    expect(await projectProvider.diff!(id, outs, renamed)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+    ctx.fake.requests.length = 0;
+    const { outs: updated } = await projectProvider.update!(id, outs, renamed);
+    expect(ctx.fake.requests[0]).toMatchObject({ method: "PATCH", template: "/v1/projects/{ref}", body: { name: "analytics-dev-renamed" } });
+    expect(updated).toMatchObject({ name: "analytics-dev-renamed", ref: id, status: "ACTIVE_HEALTHY" });
+    expect(ctx.fake.projects.get(id)?.name).toBe("analytics-dev-renamed");
+  });
+
+  it("replaces on a region or organization change, which the preview shows", async () => {
+    const { id, outs } = await created();
+    expect(await projectProvider.diff!(id, outs, newProjectInputs({ region: "us-east-1" }))).toEqual({
+      changes: true,
+      replaces: ["region"],
+      deleteBeforeReplace: false,
+    });
+    expect((await projectProvider.diff!(id, outs, newProjectInputs({ organizationSlug: "other-org" }))).replaces).toEqual([
+      "organizationSlug",
+    ]);
+  });
+
+  it("stores a new provider version or password without calling the API", async () => {
+    const { id, outs } = await created();
+    ctx.fake.requests.length = 0;
+    const news = newProjectInputs({ providerVersion: "v2", dbPass: "An0therPassword" });
+    expect((await projectProvider.diff!(id, outs, news)).changes).toBe(true);
+    const { outs: updated } = await projectProvider.update!(id, outs, news);
+    expect(ctx.fake.requests).toEqual([]);
+    expect(updated).toMatchObject({ providerVersion: "v2", dbPass: "An0therPassword" });
+    expect(updated?.connection).toBe(outs.connection!.replace(DB_PASS, "An0therPassword"));
+  });
+
+  it("deletes, treats an already deleted project as done, and then reads as gone", async () => {
+    const { id, outs } = await created();
+    await projectProvider.delete!(id, outs);
+    expect(ctx.fake.projects.has(id)).toBe(false);
+    await projectProvider.delete!(id, outs);
+    expect(ctx.fake.operations().filter((op) => op.startsWith("DELETE"))).toHaveLength(2);
+    expect(await projectProvider.read!(id, outs)).toEqual({});
+  });
+});
+
+describe("Project provisioning failures", () => {
+  it("fails fast on INIT_FAILED and records the created project (init error with its id)", async () => {
+    ctx.fake.failProvisioning();
+    const error = (await rejectionOf(projectProvider.create(newProjectInputs()))) as Error & {
+      id?: string;
+      properties?: Record<string, unknown>;
+    };
+    const [ref] = [...ctx.fake.projects.keys()];
+    expect(error.message).toContain(`project ${ref} is INIT_FAILED`);
+    expect(error.id).toBe(ref);
+    expect(error.properties).toMatchObject({ ref, name: "analytics-dev", apiUrl: `https://${ref}.supabase.co` });
+    expect(error.properties).not.toHaveProperty("dbPass");
+    expect(ctx.fake.operations().filter((op) => op === "GET /v1/projects/{ref}")).toHaveLength(1);
+  });
+
+  it("gives up after provisioningTimeoutMinutes with a clear error, having polled with backoff up to 10 s", async () => {
+    ctx.fake.provisionSlowly(1_000_000);
+    const error = (await rejectionOf(projectProvider.create(newProjectInputs({ provisioningTimeoutMinutes: 2 })))) as Error & {
+      id?: string;
+    };
+    const [ref] = [...ctx.fake.projects.keys()];
+    expect(error.message).toBe(
+      `project ${ref} is still COMING_UP after 2 minutes (provisioningTimeoutMinutes): run \`pulumi up\` again to keep waiting, or raise provisioningTimeoutMinutes`,
+    );
+    expect(error.id).toBe(ref);
+    expect(ctx.clock.sleeps.slice(0, 6)).toEqual([1000, 2000, 4000, 8000, 10000, 10000]);
+    expect(Math.max(...ctx.clock.sleeps)).toBe(10000);
+    expect(ctx.clock.sleeps.reduce((sum, ms) => sum + ms, 0)).toBe(2 * 60_000);
+  });
+
+  it("after a timeout, the next up (update) keeps waiting and completes the outputs", async () => {
+    ctx.fake.provisionSlowly(1_000_000);
+    const error = (await rejectionOf(projectProvider.create(newProjectInputs({ provisioningTimeoutMinutes: 1 })))) as Error & {
+      id: string;
+      properties: ProjectOutputs;
+    };
+    const inputs = newProjectInputs();
+    expect((await projectProvider.diff!(error.id, error.properties, inputs)).changes).toBe(true);
+    ctx.fake.projects.get(error.id)!.comingUpPolls = 1;
+    const { outs } = await projectProvider.update!(error.id, error.properties, inputs);
+    expect(outs).toMatchObject({ ref: error.id, status: "ACTIVE_HEALTHY", connection: expect.stringContaining(DB_PASS) });
+    expect(ctx.fake.operations().filter((op) => op === "POST /v1/projects")).toHaveLength(1);
+  });
+
+  it("reports an unknown organization with the API's message", async () => {
+    const error = await rejectionOf(projectProvider.create(newProjectInputs({ organizationSlug: "nobody" })));
+    expect(error.message).toBe(
+      'POST /v1/projects (project "analytics-dev" in organization nobody) failed: 404 Not Found: organization nobody not found',
+    );
+  });
+});
+
+describe("Project drift", () => {
+  it("a project deleted out of band reads as gone (no id), unlike terraform-provider-supabase", async () => {
+    const { id, outs } = await created();
+    ctx.fake.deleteProjectOutOfBand(id);
+    const read = await projectProvider.read!(id, outs);
+    expect(read.id).toBeUndefined();
+  });
+
+  it("a renamed or paused project is drift", async () => {
+    const inputs = newProjectInputs();
+    const { id, outs } = await created(inputs);
+    ctx.fake.projects.get(id)!.name = "renamed-in-dashboard";
+    ctx.fake.setProjectStatus(id, "INACTIVE");
+    const read = await projectProvider.read!(id, outs);
+    expect(read.props).toMatchObject({ name: "renamed-in-dashboard", status: "INACTIVE" });
+    expect(await projectProvider.diff!(id, read.props as ProjectOutputs, inputs)).toEqual({
+      changes: true,
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
+    // The update renames it back, then says why it cannot wait for a paused project.
+    const error = await rejectionOf(projectProvider.update!(id, read.props as ProjectOutputs, inputs));
+    expect(error.message).toContain(`project ${id} is INACTIVE, a status it does not leave by itself`);
+    expect(ctx.fake.projects.get(id)?.name).toBe("analytics-dev");
+  });
+});
+
+describe("Project adoption (projectRef)", () => {
+  it("reads and validates an existing project, never writes, and never deletes it", async () => {
+    const existing = ctx.fake.seedProject({ name: "prod", region: "us-east-1" });
+    const inputs: ProjectInputs = { projectRef: existing.ref, dbPass: DB_PASS, providerVersion: "v1" };
+    const { id, outs } = await projectProvider.create(inputs);
+    expect(id).toBe(existing.ref);
+    expect(outs).toMatchObject({
+      ref: existing.ref,
+      projectRef: existing.ref,
+      name: "prod",
+      region: "us-east-1",
+      organizationSlug: "learning-app",
+      connection: `postgresql://postgres.${existing.ref}:${DB_PASS}@aws-0-us-east-1.pooler.supabase.com:5432/postgres?sslmode=require`,
+    });
+    expect(await projectProvider.diff!(id, outs, inputs)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
+    await projectProvider.delete!(id, outs);
+    expect(ctx.fake.projects.has(existing.ref)).toBe(true);
+    expect(ctx.fake.requests.every((request) => request.method === "GET")).toBe(true);
+  });
+
+  it("refuses a project that does not exist, is not ACTIVE_HEALTHY, or does not match the stack", async () => {
+    const missing = await rejectionOf(projectProvider.create({ projectRef: "abcdefghijklmnopqrst", dbPass: DB_PASS }));
+    expect(missing.message).toMatch(/cannot adopt project abcdefghijklmnopqrst \(projectRef\): it does not exist/);
+
+    const paused = ctx.fake.seedProject({ status: "INACTIVE" });
+    const inactive = await rejectionOf(projectProvider.create({ projectRef: paused.ref, dbPass: DB_PASS }));
+    expect(inactive.message).toMatch(/it is INACTIVE, and only an ACTIVE_HEALTHY project can be adopted/);
+
+    const other = ctx.fake.seedProject({ region: "us-east-1" });
+    const mismatch = await rejectionOf(projectProvider.create({ projectRef: other.ref, region: "eu-west-1", dbPass: DB_PASS }));
+    expect(mismatch.message).toContain('region is "eu-west-1" in the stack but "us-east-1" in Supabase');
+    expect(ctx.fake.requests.every((request) => request.method === "GET")).toBe(true);
+  });
+
+  it("never renames an adopted project", async () => {
+    const existing = ctx.fake.seedProject({ name: "prod" });
+    const inputs: ProjectInputs = { projectRef: existing.ref, dbPass: DB_PASS };
+    const { id, outs } = await projectProvider.create(inputs);
+    const error = await rejectionOf(projectProvider.update!(id, outs, { ...inputs, name: "new-name" }));
+    expect(error.message).toMatch(/adopted \(projectRef\), so this stack never renames it/);
+    expect(ctx.fake.projects.get(existing.ref)?.name).toBe("prod");
+  });
+});
+
+describe("Project secrets", () => {
+  it("never puts the token in outputs or errors, also when it is given as input", async () => {
+    delete process.env[ACCESS_TOKEN_ENV];
+    const token = ctx.fake.token;
+    const { id, outs } = await created(newProjectInputs({ accessToken: token }));
+    // Recorded only under accessToken (a secret output), nowhere else.
+    const { accessToken, ...rest } = outs;
+    expect(accessToken).toBe(token);
+    expect(serialized(rest)).not.toContain(token);
+    ctx.fake.fault({ method: "GET", status: 500, times: 10, message: `echoing ${token} back` });
+    const error = await rejectionOf(projectProvider.read!(id, outs) as Promise<unknown>);
+    expect(error.message).toContain("GET /v1/projects/{ref}");
+    expect(error.message).not.toContain(token);
+    expect(error.message).toContain("echoing [redacted] back");
+  });
+});
