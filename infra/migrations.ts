@@ -42,6 +42,11 @@ function header(sql: string): string {
   return lines.slice(0, end === -1 ? lines.length : end).join("\n");
 }
 
+/** Whether the file's leading comment block has the no-transaction marker (the Migration provider asks too). */
+export function hasNoTransactionMarker(sql: string): boolean {
+  return NO_TRANSACTION_MARKER.test(header(sql));
+}
+
 export function parseMigrationFile(file: string, sql: string): MigrationFile {
   const base = path.basename(file);
   const match = MIGRATION_FILE_PATTERN.exec(base);
@@ -58,7 +63,7 @@ export function parseMigrationFile(file: string, sql: string): MigrationFile {
     file,
     sql,
     checksum: sha256Hex(sql),
-    noTransaction: NO_TRANSACTION_MARKER.test(header(sql)),
+    noTransaction: hasNoTransactionMarker(sql),
   };
 }
 
