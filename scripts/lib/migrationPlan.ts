@@ -4,7 +4,7 @@
 // write to the database it inspects.
 import { Client } from "pg";
 import type { MigrationFile } from "../../infra/migrations";
-import { recordedChecksum } from "./recordedChecksum";
+import { LocalMigration, recordedChecksum, withContentChecksums } from "./contentChecksum";
 import { maskSecrets } from "./secretMask";
 
 /**
@@ -24,10 +24,16 @@ export interface PlanEntry {
   version: string;
   name: string;
   state: MigrationState;
-  /** The local file's sha256, or for missing-locally the recorded content's. */
+  /** The local file's sha256 (the Migration resource's `checksum` input), or for missing-locally the recorded content's checksum. */
   checksum: string;
-  /** The recorded content's checksum, when the database has the version. */
+  /** Checksum of the file's statements as the provider records them (contentChecksum.ts). */
+  contentChecksum?: string;
+  /** Checksum of the statements recorded in the database, when it has the version. */
   recordedChecksum?: string;
+  /** Recorded without statements (an old Supabase CLI, `migration repair`): the next `up` adopts it and fills them in. */
+  recordedWithoutStatements?: boolean;
+  /** The file does not parse: where and why. */
+  parseProblem?: string;
   /** Path of the local file, relative to the repository root. */
   file?: string;
   /** Full SQL, for pending migrations. */
@@ -87,24 +93,40 @@ export async function readMigrationHistory(databaseUrl: string): Promise<Recorde
   }
 }
 
-export function buildPlan(local: readonly MigrationFile[], recorded: readonly RecordedMigration[] | undefined): PlanEntry[] {
-  if (!recorded) {
-    return local.map((m) => ({ version: m.version, name: m.name, state: "local-only", checksum: m.checksum, file: m.file }));
-  }
+/**
+ * The plan from local migrations (with content checksums) and the recorded history, or
+ * undefined history for a local-only listing. Same rules as the Migration provider: a version
+ * recorded with the file's statements is applied, with other statements changed-after-apply,
+ * without statements applied (the provider adopts it).
+ */
+export function buildPlan(local: readonly LocalMigration[], recorded: readonly RecordedMigration[] | undefined): PlanEntry[] {
+  const fileFacts = (m: LocalMigration) => ({
+    version: m.version,
+    name: m.name,
+    checksum: m.checksum,
+    file: m.file,
+    ...(m.contentChecksum ? { contentChecksum: m.contentChecksum } : {}),
+    ...(m.parseProblem ? { parseProblem: m.parseProblem } : {}),
+  });
+  if (!recorded) return local.map((m) => ({ ...fileFacts(m), state: "local-only" }));
   const recordedByVersion = new Map(recorded.map((r) => [r.version, r]));
   const localVersions = new Set(local.map((m) => m.version));
   const newestRecorded = recorded.map((r) => r.version).sort().pop();
   const entries: PlanEntry[] = [];
   for (const migration of local) {
     const row = recordedByVersion.get(migration.version);
-    const base = { version: migration.version, name: migration.name, checksum: migration.checksum, file: migration.file };
     if (!row) {
       const outOfOrder = newestRecorded !== undefined && migration.version < newestRecorded;
-      entries.push({ ...base, state: "pending", sql: migration.sql, ...(outOfOrder ? { outOfOrder } : {}) });
+      entries.push({ ...fileFacts(migration), state: "pending", sql: migration.sql, ...(outOfOrder ? { outOfOrder } : {}) });
       continue;
     }
-    const recordedSum = recordedChecksum(row.statements ?? []);
-    entries.push({ ...base, state: recordedSum === migration.checksum ? "applied" : "changed-after-apply", recordedChecksum: recordedSum });
+    if (row.statements === null) {
+      entries.push({ ...fileFacts(migration), state: "applied", recordedWithoutStatements: true });
+      continue;
+    }
+    const recordedSum = recordedChecksum(row.statements);
+    const state = recordedSum === migration.contentChecksum ? "applied" : "changed-after-apply";
+    entries.push({ ...fileFacts(migration), state, recordedChecksum: recordedSum });
   }
   for (const row of recorded) {
     if (localVersions.has(row.version)) continue;
@@ -114,7 +136,8 @@ export function buildPlan(local: readonly MigrationFile[], recorded: readonly Re
   return entries.sort((a, b) => a.version.localeCompare(b.version));
 }
 
-export async function planMigrations(local: readonly MigrationFile[], databaseUrl: string | undefined, redactedUrl?: string): Promise<MigrationPlan> {
+export async function planMigrations(files: readonly MigrationFile[], databaseUrl: string | undefined, redactedUrl?: string): Promise<MigrationPlan> {
+  const local = await withContentChecksums(files);
   if (!databaseUrl) {
     return { source: "local-only", note: "no database given; pass --database-url or --stack to compare with the applied history", entries: buildPlan(local, undefined) };
   }

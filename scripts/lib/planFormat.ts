@@ -21,18 +21,24 @@ function sourceLine(plan: MigrationPlan): string {
 
 /** What a reviewer should know about one entry beyond its state. */
 export function entryNote(entry: PlanEntry): string {
+  const parse = entry.parseProblem ? `does not parse: ${entry.parseProblem}` : "";
   switch (entry.state) {
     case "pending":
+      if (parse) return `${parse}; the deploy fails on it`;
       return entry.outOfOrder
         ? "older than the newest applied version: the deploy refuses it unless allowOutOfOrder is set"
         : "the next `pulumi up` applies it";
     case "changed-after-apply":
-      return `recorded content has checksum ${entry.recordedChecksum}; applied migrations are immutable: restore the file and add a new migration`;
+      return (
+        `recorded statements have checksum ${entry.recordedChecksum}, the file's ${entry.contentChecksum ?? "(unparsable)"}; ` +
+        "applied migrations are immutable: restore the file and put the change in a new migration"
+      );
     case "missing-locally":
       return "recorded in the database but not in sql/migrations: restore the file from git history";
     case "applied":
+      return entry.recordedWithoutStatements ? "recorded without statements: the next `pulumi up` adopts it and records them" : "";
     case "local-only":
-      return "";
+      return parse;
   }
 }
 
@@ -67,29 +73,40 @@ function markdownTable(plan: MigrationPlan): string[] {
   return rows;
 }
 
-function pendingSql(plan: MigrationPlan, includeSql: boolean): string[] {
-  const lines: string[] = [];
-  for (const e of plan.entries.filter((entry) => entry.state === "pending")) {
-    const title = `${e.file ?? `${e.version}_${e.name}.sql`} (pending)`;
-    if (!includeSql) {
-      lines.push(`- ${title}: SQL left out to keep this comment under GitHub's size limit; see the job log or the file`);
-      continue;
-    }
-    const sql = (e.sql ?? "").trimEnd();
-    const fence = fenceFor(sql);
-    lines.push(`<details><summary>${title}</summary>`, "", `${fence}sql`, sql, fence, "", "</details>", "");
-  }
-  return lines;
+function pendingTitle(entry: PlanEntry): string {
+  return `${entry.file ?? `${entry.version}_${entry.name}.sql`} (pending)`;
 }
 
+function sqlBlock(entry: PlanEntry): string[] {
+  const sql = (entry.sql ?? "").trimEnd();
+  const fence = fenceFor(sql);
+  return [`<details><summary>${pendingTitle(entry)}</summary>`, "", `${fence}sql`, sql, fence, "", "</details>", ""];
+}
+
+function leftOut(entry: PlanEntry): string {
+  return `- ${pendingTitle(entry)}: SQL left out to keep this comment under GitHub's size limit; see the job log or the file`;
+}
+
+function renderMarkdown(plan: MigrationPlan, pending: string[]): string {
+  const icon = plan.entries.some((e) => e.state === "changed-after-apply" || e.state === "missing-locally") ? "❌" : "📋";
+  const lines = [`### ${icon} ${sourceLine(plan)}`, "", ...markdownTable(plan), ""];
+  if (pending.length > 0) lines.push("**Pending migrations**", "", ...pending);
+  return `${lines.join("\n").trimEnd()}\n`;
+}
+
+/**
+ * The table, then the SQL of each pending migration in a collapsible block, in version order,
+ * as long as the whole stays within maxChars; the pending files after that are only named.
+ */
 export function formatPlanMarkdown(plan: MigrationPlan, maxChars = MAX_MARKDOWN_CHARS): string {
-  const render = (includeSql: boolean) => {
-    const icon = plan.entries.some((e) => e.state === "changed-after-apply" || e.state === "missing-locally") ? "❌" : "📋";
-    const lines = [`### ${icon} ${sourceLine(plan)}`, "", ...markdownTable(plan), ""];
-    const pending = pendingSql(plan, includeSql);
-    if (pending.length > 0) lines.push("**Pending migrations**", "", ...pending);
-    return `${lines.join("\n").trimEnd()}\n`;
-  };
-  const full = render(true);
-  return full.length <= maxChars ? full : render(false);
+  const pendingEntries = plan.entries.filter((e) => e.state === "pending");
+  const shown: string[] = [];
+  for (const [index, entry] of pendingEntries.entries()) {
+    const rest = pendingEntries.slice(index + 1).map(leftOut);
+    if (renderMarkdown(plan, [...shown, ...sqlBlock(entry), ...rest]).length > maxChars) {
+      return renderMarkdown(plan, [...shown, ...pendingEntries.slice(index).map(leftOut)]);
+    }
+    shown.push(...sqlBlock(entry));
+  }
+  return renderMarkdown(plan, shown);
 }

@@ -4,26 +4,24 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Client } from "pg";
-import { loadMigrations, MigrationFile } from "../../infra/migrations";
+import { loadMigrations, MigrationFile, parseMigrationFile } from "../../infra/migrations";
+import { applyMigration } from "../../infra/postgres/migrationHistory";
+import { splitStatements } from "../../infra/postgres/statements";
 import { buildPlan, planMigrations, readHistory, withReadOnlyTransaction } from "../../scripts/lib/migrationPlan";
 import { formatPlanMarkdown, formatPlanText } from "../../scripts/lib/planFormat";
 import { runPlanCommand } from "../../scripts/lib/planCommand";
-import { recordedChecksum } from "../../scripts/lib/recordedChecksum";
+import { recordedChecksum, withContentChecksums } from "../../scripts/lib/contentChecksum";
 import { createFreshDatabase, FreshDatabase, withClient } from "../support/db";
-
-/** The history table exactly as the Supabase CLI creates it. */
-const HISTORY_DDL = `
-  create schema if not exists supabase_migrations;
-  create table if not exists supabase_migrations.schema_migrations (version text not null primary key, statements text[], name text);
-`;
 
 const FILES: Record<string, string> = {
   "20260101000000_create_events.sql": "-- events\ncreate table public.plan_events (id bigint primary key);\n",
   "20260101000001_add_index.sql": "-- index\ncreate index plan_events_id on public.plan_events (id);\n",
   "20260101000003_add_view.sql": "-- view\ncreate view public.plan_event_ids as select id from public.plan_events;\n",
 };
-/** Recorded in the database, its file deleted. */
-const MISSING_VERSION = "20260101000002";
+/** What 20260101000001 said when it was applied; the file was edited afterwards. */
+const APPLIED_INDEX_SQL = "-- index\ncreate index plan_events_id on public.plan_events (id desc);\n";
+/** Applied, then its file deleted. */
+const MISSING = parseMigrationFile("20260101000002_drop_legacy.sql", "drop table if exists public.legacy;\n");
 
 let db: FreshDatabase;
 let migrationsDir: string;
@@ -34,8 +32,14 @@ function captureIo() {
   return { out, io: { stdout: (t: string) => void (out.stdout += t), stderr: (t: string) => void (out.stderr += t) } };
 }
 
-async function record(client: Client, version: string, name: string, statements: string[]): Promise<void> {
-  await client.query("insert into supabase_migrations.schema_migrations (version, name, statements) values ($1, $2, $3)", [version, name, statements]);
+/** Applies a file the way `pulumi up` does: through the Migration provider's own history code. */
+async function applyWithProvider(client: Client, migration: MigrationFile): Promise<void> {
+  const statements = await splitStatements(migration.sql, migration.file);
+  await applyMigration(
+    client,
+    { version: migration.version, name: migration.name, sql: migration.sql, statements, noTransaction: false, allowOutOfOrder: true },
+    "create",
+  );
 }
 
 beforeAll(async () => {
@@ -44,16 +48,12 @@ beforeAll(async () => {
   local = loadMigrations(migrationsDir, migrationsDir);
   db = await createFreshDatabase("review_plan");
   await withClient(db.url, async (client) => {
-    await client.query(HISTORY_DDL);
-    const [events, index] = local;
-    // applied: recorded with the file's content.
-    await client.query(events.sql);
-    await record(client, events.version, events.name, [events.sql]);
-    // changed-after-apply: recorded, then the file was edited.
-    await client.query(index.sql);
-    await record(client, index.version, index.name, ["create index plan_events_id on public.plan_events (id desc);"]);
-    // missing-locally: recorded, no file.
-    await record(client, MISSING_VERSION, "drop_legacy", ["drop table if exists public.legacy;"]);
+    // applied: the file as it is now.
+    await applyWithProvider(client, local[0]);
+    // changed-after-apply: applied with other content, then the file was edited.
+    await applyWithProvider(client, parseMigrationFile(local[1].file, APPLIED_INDEX_SQL));
+    // missing-locally: applied, no file any more.
+    await applyWithProvider(client, MISSING);
   });
 });
 
@@ -68,16 +68,20 @@ test("the four states, in version order, against the live history", async () => 
   expect(plan.entries.map((e) => [e.version, e.name, e.state])).toEqual([
     ["20260101000000", "create_events", "applied"],
     ["20260101000001", "add_index", "changed-after-apply"],
-    [MISSING_VERSION, "drop_legacy", "missing-locally"],
+    [MISSING.version, "drop_legacy", "missing-locally"],
     ["20260101000003", "add_view", "pending"],
   ]);
   const [applied, changed, missing, pending] = plan.entries;
+  const [contents] = [await withContentChecksums(local)];
+  // The checksum column is the file's sha256, the Migration resource's `checksum` input.
   expect(applied.checksum).toBe(local[0].checksum);
-  expect(applied.recordedChecksum).toBe(local[0].checksum);
+  expect(applied.recordedChecksum).toBe(contents[0].contentChecksum);
   expect(changed.checksum).toBe(local[1].checksum);
-  expect(changed.recordedChecksum).toBe(recordedChecksum(["create index plan_events_id on public.plan_events (id desc);"]));
-  expect(changed.recordedChecksum).not.toBe(changed.checksum);
-  expect(missing.checksum).toBe(recordedChecksum(["drop table if exists public.legacy;"]));
+  // What the provider recorded: the statements of the file as it was applied.
+  expect(changed.recordedChecksum).toBe(recordedChecksum(["-- index\ncreate index plan_events_id on public.plan_events (id desc)"]));
+  expect(changed.contentChecksum).toBe(contents[1].contentChecksum);
+  expect(changed.recordedChecksum).not.toBe(changed.contentChecksum);
+  expect(missing.checksum).toBe(recordedChecksum(["drop table if exists public.legacy"]));
   expect(pending.sql).toBe(FILES["20260101000003_add_view.sql"]);
   // A pending version older than the newest recorded one is out of order; this one is the newest.
   expect(pending.outOfOrder).toBeUndefined();
@@ -91,7 +95,7 @@ test("text output: every migration with version, name, state and checksum, then 
   expect(text).toMatch(/^Migration plan against postgres:\/\/postgres:\*\*\*@127\.0\.0\.1\/db: 1 applied, 1 pending, 1 changed-after-apply, 1 missing-locally\.\n/);
   expect(text).toContain(`20260101000001  add_index      changed-after-apply  ${local[1].checksum}`);
   expect(text).toContain(`-- ${local[2].file} (pending, sha256 ${local[2].checksum})\n-- view\ncreate view public.plan_event_ids`);
-  expect(text.indexOf("20260101000000")).toBeLessThan(text.indexOf(MISSING_VERSION));
+  expect(text.indexOf("20260101000000")).toBeLessThan(text.indexOf(MISSING.version));
   // The real command on the repository's sql/migrations against the same database: all of them are pending there.
   expect(await runPlanCommand(["--database-url", db.url, "--markdown", markdownFile], io)).toBe(0);
   expect(out.stdout).not.toContain("postgres:postgres@");
@@ -100,18 +104,22 @@ test("text output: every migration with version, name, state and checksum, then 
   expect(out.stdout).toContain(repoMigrations[0].sql.trimEnd());
   const markdown = fs.readFileSync(markdownFile, "utf8");
   expect(markdown).toContain("| Version | Name | State | Checksum (sha256) | Note |");
-  expect(markdown).toContain("```sql\n");
+  // Every pending file is named; the first ones with their SQL, as far as a PR comment allows.
+  for (const m of repoMigrations) expect(markdown).toContain(`${m.file} (pending)`);
+  expect(markdown).toContain(`\`\`\`sql\n${repoMigrations[0].sql.trimEnd()}\n\`\`\``);
   fs.rmSync(markdownFile);
 });
 
 test("markdown: one table row per migration, SQL of pending ones in collapsible blocks, notes for the problems", async () => {
   const markdown = formatPlanMarkdown(await planMigrations(local, db.url, "db"));
   expect(markdown).toContain(`| \`20260101000000\` | \`create_events\` | applied | \`${local[0].checksum}\` |  |`);
-  expect(markdown).toMatch(/\| changed-after-apply \| `[0-9a-f]{64}` \| recorded content has checksum [0-9a-f]{64}; applied migrations are immutable/);
+  expect(markdown).toMatch(/\| changed-after-apply \| `[0-9a-f]{64}` \| recorded statements have checksum [0-9a-f]{64}, the file's [0-9a-f]{64}; applied migrations are immutable/);
   expect(markdown).toContain("| missing-locally |");
   expect(markdown).toContain(`<details><summary>${local[2].file} (pending)</summary>`);
-  // Over the size limit the SQL is left out, the table stays.
-  const short = formatPlanMarkdown(await planMigrations(local, db.url, "db"), 200);
+  // One character short of room for the SQL: it is left out, the table stays.
+  const plan = await planMigrations(local, db.url, "db");
+  const short = formatPlanMarkdown(plan, formatPlanMarkdown(plan).length - 1);
+  expect(short).toContain("| `20260101000003` | `add_view` | pending |");
   expect(short).not.toContain("```sql");
   expect(short).toContain("SQL left out");
 });
@@ -133,9 +141,22 @@ test("an unreachable database gives a local-only plan that says why, without the
   expect(out.stdout).not.toContain("topsecret");
 });
 
-test("a pending migration older than the newest recorded version is flagged as out of order", () => {
-  const entries = buildPlan(local, [{ version: "20260101000009", name: "later", statements: ["select 1"] }]);
+test("a pending migration older than the newest recorded version is flagged as out of order", async () => {
+  const entries = buildPlan(await withContentChecksums(local), [{ version: "20260101000009", name: "later", statements: ["select 1"] }]);
   expect(entries.filter((e) => e.state === "pending").every((e) => e.outOfOrder)).toBe(true);
+});
+
+test("a version recorded without statements (old Supabase CLI) is applied: the provider adopts it", async () => {
+  const entries = buildPlan(await withContentChecksums(local), [{ version: local[0].version, name: local[0].name, statements: null }]);
+  expect(entries[0]).toMatchObject({ version: local[0].version, state: "applied", recordedWithoutStatements: true });
+});
+
+test("a file that does not parse is listed with the parser's reason", async () => {
+  const broken = parseMigrationFile("20260101000004_broken.sql", "create tabel public.x (id int);\n");
+  const plan = await planMigrations([...local, broken], db.url, "db");
+  const entry = plan.entries.find((e) => e.version === broken.version);
+  expect(entry).toMatchObject({ state: "pending", parseProblem: expect.stringContaining("20260101000004_broken.sql") });
+  expect(formatPlanText(plan)).toMatch(/20260101000004 pending: does not parse: .*line 1/);
 });
 
 describe("the plan never writes", () => {

@@ -53,7 +53,7 @@ test("there are the three workflows the README documents", () => {
   expect(files.sort()).toEqual(["deploy.yml", "drift.yml", "preview.yml"]);
 });
 
-describe.each(workflows)("%s", (file, workflow) => {
+describe.each(workflows)("%s", (_file, workflow) => {
   test("every job runs on Node 22 (actions/setup-node)", () => {
     for (const [name, job] of Object.entries(workflow.jobs)) {
       const setupNode = (job.steps ?? []).filter((step) => step.uses?.startsWith("actions/setup-node@"));
