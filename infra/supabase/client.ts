@@ -79,19 +79,30 @@ function apiError(
   return error;
 }
 
+interface ErrorLike {
+  name: string;
+  message: string;
+  cause?: { code?: string; message?: string };
+}
+
+/** Duck-typed: fetch's errors may come from another realm (e.g. under jest), defeating instanceof. */
+function isErrorLike(error: unknown): error is ErrorLike {
+  return typeof error === "object" && error !== null && typeof (error as ErrorLike).name === "string" && typeof (error as ErrorLike).message === "string";
+}
+
 /**
  * A failure before any HTTP status: timeout, connection error, unreadable body. Anything else
  * (a bug) is not ours to describe and is rethrown as is.
  */
 function describeFailure(error: unknown, baseUrl: string, timeoutMs: number): string {
-  if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) {
+  if (!isErrorLike(error)) throw error;
+  if (error.name === "TimeoutError" || error.name === "AbortError") {
     return `no complete response within ${timeoutMs / 1000} s (request timeout)`;
   }
-  if (error instanceof TypeError && error.message === "fetch failed") {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    return `could not reach ${baseUrl}: ${cause?.code ?? cause?.message ?? "network error"}`;
+  if (error.name === "TypeError" && error.message === "fetch failed") {
+    return `could not reach ${baseUrl}: ${error.cause?.code ?? error.cause?.message ?? "network error"}`;
   }
-  if (error instanceof SyntaxError) return `the response body is not valid JSON (${error.message})`;
+  if (error.name === "SyntaxError") return `the response body is not valid JSON (${error.message})`;
   throw error;
 }
 

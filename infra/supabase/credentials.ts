@@ -40,7 +40,7 @@ function apiUrlProblem(baseUrl: string): string | undefined {
   try {
     parsed = new URL(baseUrl);
   } catch (error) {
-    if (!(error instanceof TypeError)) throw error;
+    if ((error as { code?: string }).code !== "ERR_INVALID_URL") throw error;
     return `the Management API URL "${baseUrl}" is not a URL: set supabase:apiUrl or SUPABASE_API_URL to e.g. ${DEFAULT_API_URL}`;
   }
   if (parsed.protocol !== "https:" && parsed.protocol !== "http:") {

@@ -64,7 +64,8 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
   try {
     await promise;
   } catch (error) {
-    if (error instanceof Error) return error;
+    // Duck-typed: errors from fetch come from another realm under jest.
+    if (typeof error === "object" && error !== null && "message" in error) return error as Error;
     throw new Error(`rejected with a non-Error: ${String(error)}`);
   }
   throw new Error("expected a rejection, but the promise resolved");
