@@ -1,0 +1,185 @@
+// How the Postgres resources reach the database.
+//
+// - One node-postgres Client per operation, required inside the function and closed in
+//   `finally`: the providers are serialized by Pulumi, so nothing live is captured.
+// - sslmode means what it means to libpq (psql, the Supabase CLI). node-postgres alone reads
+//   `sslmode=require` as verify-full, which fails against the Supabase pooler, whose
+//   certificate is signed by Supabase's own CA. So:
+//     disable      no TLS
+//     prefer       TLS without verification, plain connection if the server has no TLS
+//                  (libpq's default, used when the URL has no sslmode)
+//     require      TLS without verification (with sslrootcert: verify-ca, as libpq does)
+//     verify-ca    TLS, certificate checked against sslrootcert, host name not checked
+//     verify-full  TLS, certificate and host name checked (sslrootcert, else the system CAs)
+//   A URL that sets uselibpqcompat itself is passed to node-postgres as written.
+// - Every session gets application_name and the deploy timeouts below; migrations raise the
+//   statement timeout inside their transaction.
+// - Errors leave through operationError (errors.ts): never with the password.
+import type { Client, ClientConfig } from "pg";
+import { asPgError, operationError, providerError, redactSecrets } from "./errors";
+
+/** What the database sees in pg_stat_activity.application_name for deploy sessions. */
+export const APPLICATION_NAME = "supabase-analytics-deploy";
+/** Time to establish a connection (TCP, TLS, authentication). */
+export const CONNECT_TIMEOUT_MS = 15_000;
+/** Longest wait for a table or catalog lock held by someone else; then the statement fails (55P03). */
+export const LOCK_TIMEOUT = "10s";
+/** Longest single statement of Extension, Grant and CronJob operations and of every read. */
+export const STATEMENT_TIMEOUT = "60s";
+/** Longest single statement of a migration (creating and populating materialized views takes a while). */
+export const MIGRATION_STATEMENT_TIMEOUT = "30min";
+/** Longest wait for another deployer (or the Supabase CLI) to finish applying migrations. */
+export const MIGRATION_LOCK_WAIT = "10min";
+
+/** Constant text: the values above, quoted as settings. */
+const SESSION_SETTINGS_SQL = `set lock_timeout = '${LOCK_TIMEOUT}'; set statement_timeout = '${STATEMENT_TIMEOUT}'`;
+
+export const SUPPORTED_SSL_MODES = ["disable", "prefer", "require", "verify-ca", "verify-full"] as const;
+export type SslMode = (typeof SUPPORTED_SSL_MODES)[number];
+
+/** node-postgres's words when a server answers the TLS request with "no". */
+const SERVER_WITHOUT_TLS = "The server does not support SSL connections";
+/** Per process: servers that answered `prefer` without TLS, so later operations skip the attempt. */
+const PLAIN_SERVERS_KEY = "__supabaseAnalyticsPlainPostgresServers";
+
+export interface ParsedConnection {
+  config: ClientConfig;
+  sslMode: SslMode;
+  /** host:port/database, for messages: no user, no password. */
+  target: string;
+}
+
+/** The connection URL's parts that messages may show. */
+export function describeTarget(connection: string): string {
+  const match = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?([^/?#]*)(\/[^?#]*)?/i.exec(connection);
+  if (!match) return "(not a URL)";
+  return `${match[1]}${match[2] ?? ""}`;
+}
+
+/**
+ * The node-postgres configuration for a connection URL, with libpq's sslmode semantics.
+ * Throws a provider error (without the password) when the URL cannot be used.
+ */
+export function parseConnection(connection: string): ParsedConnection {
+  const { parse, toClientConfig } = require("pg-connection-string") as typeof import("pg-connection-string");
+  if (!/^postgres(ql)?:\/\//i.test(connection)) {
+    throw providerError("connection: must be a postgresql:// URL (postgresql://user:password@host:port/database?sslmode=require)");
+  }
+  let url: URL;
+  try {
+    url = new URL(connection);
+  } catch (error) {
+    if (error instanceof TypeError) throw providerError("connection: not a valid URL (special characters in the password must be %-encoded)");
+    throw error;
+  }
+  const target = describeTarget(connection);
+  if (!url.hostname) throw providerError(`connection: no host in ${target}`);
+  if (url.searchParams.has("ssl")) throw providerError("connection: use sslmode=... instead of ssl=... (libpq's parameter, see the README)");
+  const requested = url.searchParams.get("sslmode") ?? "prefer";
+  if (!(SUPPORTED_SSL_MODES as readonly string[]).includes(requested)) {
+    throw providerError(`connection: sslmode=${requested} is not supported; use one of ${SUPPORTED_SSL_MODES.join(", ")}`);
+  }
+  const sslMode = requested as SslMode;
+  const ownCompat = url.searchParams.has("uselibpqcompat");
+  let options: ReturnType<typeof parse>;
+  try {
+    options = parse(connection, ownCompat ? {} : { useLibpqCompat: true });
+  } catch (error) {
+    // pg-connection-string names the missing CA file or the verify-ca rule; never the URL.
+    throw providerError(redactSecrets(`connection: ${(error as Error).message}`, connection));
+  }
+  const config = toClientConfig(options);
+  if (!url.searchParams.has("sslmode")) config.ssl = { rejectUnauthorized: false };
+  config.application_name = url.searchParams.get("application_name") ?? APPLICATION_NAME;
+  config.connectionTimeoutMillis = CONNECT_TIMEOUT_MS;
+  return { config, sslMode, target };
+}
+
+/** Why check() refuses a connection URL, or undefined. Does not connect. */
+export function connectionProblem(connection: unknown): string | undefined {
+  if (typeof connection !== "string" || connection === "") return "required: a postgresql:// URL";
+  let parsed: ParsedConnection;
+  try {
+    parsed = parseConnection(connection);
+  } catch (error) {
+    return (error as Error).message.replace(/^connection: /, "");
+  }
+  const url = new URL(connection);
+  if (/\.pooler\.supabase\.com$/i.test(url.hostname) && url.port === "6543") {
+    return "port 6543 is Supabase's transaction pooler; deploys need a session (advisory locks, settings): use the session pooler (port 5432) or the direct connection";
+  }
+  if (/\.supabase\.(co|com)$/i.test(url.hostname) && parsed.sslMode === "disable") {
+    return "Supabase requires TLS: use sslmode=require (or verify-full with sslrootcert=<Supabase CA file>)";
+  }
+  return undefined;
+}
+
+function plainServers(): Set<string> {
+  const store = globalThis as unknown as Record<string, Set<string> | undefined>;
+  store[PLAIN_SERVERS_KEY] ??= new Set<string>();
+  return store[PLAIN_SERVERS_KEY] as Set<string>;
+}
+
+async function connectOnce(config: ClientConfig): Promise<Client> {
+  const { Client: PgClient } = require("pg") as typeof import("pg");
+  const client = new PgClient(config);
+  // An idle client whose server goes away emits 'error'; the running query reports it anyway.
+  client.on("error", () => undefined);
+  await client.connect();
+  return client;
+}
+
+/** Connects as libpq would for the URL's sslmode (prefer: TLS first, plain if the server has none). */
+async function connect(parsed: ParsedConnection): Promise<Client> {
+  if (parsed.sslMode !== "prefer") return connectOnce(parsed.config);
+  const known = plainServers();
+  if (known.has(parsed.target)) return connectOnce({ ...parsed.config, ssl: false });
+  try {
+    return await connectOnce(parsed.config);
+  } catch (error) {
+    if (!(error instanceof Error) || error.message !== SERVER_WITHOUT_TLS) throw error;
+    known.add(parsed.target);
+    return connectOnce({ ...parsed.config, ssl: false });
+  }
+}
+
+/**
+ * Runs fn with a fresh session on the database: connected, application_name and the deploy
+ * timeouts set, closed afterwards whatever happens. Every error that leaves is redacted and
+ * names the operation.
+ */
+export async function withDatabase<T>(connection: string, operation: string, fn: (client: Client) => Promise<T>): Promise<T> {
+  let client: Client | undefined;
+  try {
+    client = await connect(parseConnection(connection));
+    await client.query(SESSION_SETTINGS_SQL);
+    return await fn(client);
+  } catch (error) {
+    throw operationError(`${operation} on ${describeTarget(connection)}`, error, connection);
+  } finally {
+    await client?.end();
+  }
+}
+
+/** Rolls back after a failure. A rollback that fails without SQLSTATE means the session is gone, and the server aborts the transaction itself. */
+async function rollbackAfterFailure(client: Client): Promise<void> {
+  try {
+    await client.query("rollback");
+  } catch (rollbackError) {
+    if (asPgError(rollbackError)) throw rollbackError;
+  }
+}
+
+/** Runs fn between begin and commit; rolls back when it fails. */
+export async function inTransaction<T>(client: Client, fn: () => Promise<T>): Promise<T> {
+  await client.query("begin");
+  let result: T;
+  try {
+    result = await fn();
+  } catch (error) {
+    await rollbackAfterFailure(client);
+    throw error;
+  }
+  await client.query("commit");
+  return result;
+}

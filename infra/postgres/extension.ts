@@ -1,0 +1,161 @@
+// Extension: a PostgreSQL extension installed in a given schema (pg_cron in pg_catalog, as
+// pg_cron and Supabase require), created if it is not there already.
+//
+// - check accepts only the extensions this stack knows (SUPPORTED_EXTENSIONS) in the schema
+//   each needs; it does not connect. create checks pg_available_extensions and says what to
+//   install when the server lacks it.
+// - read reports the installed version and schema; a missing extension is no id.
+// - delete drops it. Dropping pg_cron removes every cron job of the database: use
+//   retainOnDelete on shared databases (see the README).
+import * as pulumi from "@pulumi/pulumi";
+import type { Client } from "pg";
+import { providerVersion } from "../providerVersion";
+import { withDatabase } from "./connection";
+import { providerError } from "./errors";
+import { checkConnection, checkProperty, CommonInputs, diffProperties, nameProblem, STORED_ONLY_KEYS } from "./providerInputs";
+import { withSecretConnection } from "./resourceOptions";
+
+export interface ExtensionArgs {
+  connection: pulumi.Input<string>;
+  name: pulumi.Input<string>;
+  /** Default pg_catalog. */
+  schema?: pulumi.Input<string>;
+}
+
+export interface ExtensionInputs extends CommonInputs {
+  name: string;
+  schema: string;
+}
+
+export interface ExtensionOutputs extends ExtensionInputs {
+  /** The installed version (pg_extension.extversion). */
+  version: string;
+}
+
+export const DEFAULT_EXTENSION_SCHEMA = "pg_catalog";
+
+/** The extensions this stack installs, with the schema each must live in. */
+export const SUPPORTED_EXTENSIONS: Readonly<Record<string, { schema: string; install: string }>> = {
+  pg_cron: {
+    schema: "pg_catalog",
+    install: "install pg_cron (Debian: postgresql-15-cron), set shared_preload_libraries = 'pg_cron' and cron.database_name to this database, and restart",
+  },
+};
+
+const AVAILABLE_SQL = "select exists (select 1 from pg_catalog.pg_available_extensions where name = $1) as available";
+const CREATE_STATEMENT_SQL = "select pg_catalog.format('create extension if not exists %I with schema %I', $1::text, $2::text) as statement";
+const DROP_STATEMENT_SQL = "select pg_catalog.format('drop extension if exists %I', $1::text) as statement";
+const INSTALLED_SQL = `
+  select e.extversion as version, n.nspname as schema
+  from pg_catalog.pg_extension e
+  join pg_catalog.pg_namespace n on n.oid = e.extnamespace
+  where e.extname = $1`;
+
+const REPLACE_KEYS = ["name", "schema"];
+const DIFF_KEYS = [...REPLACE_KEYS, ...STORED_ONLY_KEYS];
+
+function resolveInputs(news: ExtensionInputs): ExtensionInputs {
+  return { ...news, schema: news.schema ?? DEFAULT_EXTENSION_SCHEMA };
+}
+
+async function installed(client: Client, name: string): Promise<{ version: string; schema: string } | undefined> {
+  const { rows } = await client.query<{ version: string; schema: string }>(INSTALLED_SQL, [name]);
+  return rows[0];
+}
+
+async function createExtension(client: Client, inputs: ExtensionInputs): Promise<string> {
+  const { rows } = await client.query<{ available: boolean }>(AVAILABLE_SQL, [inputs.name]);
+  if (!rows[0].available) {
+    const install = Object.hasOwn(SUPPORTED_EXTENSIONS, inputs.name) ? SUPPORTED_EXTENSIONS[inputs.name].install : "install it on the server";
+    throw providerError(`extension ${inputs.name} is not available on this server: ${install}`);
+  }
+  const statement = await client.query<{ statement: string }>(CREATE_STATEMENT_SQL, [inputs.name, inputs.schema]);
+  await client.query(statement.rows[0].statement);
+  const state = await installed(client, inputs.name);
+  if (!state) throw providerError(`extension ${inputs.name}: create extension reported success but pg_extension has no row`);
+  if (state.schema !== inputs.schema) {
+    throw providerError(
+      `extension ${inputs.name} is already installed in schema ${state.schema}, not ${inputs.schema}: ` +
+        `drop it and deploy again, or declare schema ${state.schema}`,
+    );
+  }
+  return state.version;
+}
+
+export const extensionProvider: pulumi.dynamic.ResourceProvider<ExtensionInputs, ExtensionOutputs> = {
+  async check(_olds, news) {
+    const failures: pulumi.dynamic.CheckFailure[] = [];
+    const inputs = resolveInputs(news);
+    checkConnection(failures, inputs.connection);
+    checkProperty(failures, "name", inputs.name, (value) => {
+      const problem = nameProblem(value, "pg_cron");
+      if (problem) return problem;
+      return Object.hasOwn(SUPPORTED_EXTENSIONS, value)
+        ? undefined
+        : `unknown extension "${value}"; this stack supports ${Object.keys(SUPPORTED_EXTENSIONS).join(", ")}`;
+    });
+    checkProperty(failures, "schema", inputs.schema, (value) => {
+      const problem = nameProblem(value, DEFAULT_EXTENSION_SCHEMA);
+      if (problem) return problem;
+      const required = Object.hasOwn(SUPPORTED_EXTENSIONS, inputs.name) ? SUPPORTED_EXTENSIONS[inputs.name].schema : undefined;
+      return required && value !== required ? `${inputs.name} must be installed in schema ${required}, not ${value}` : undefined;
+    });
+    return { inputs, failures };
+  },
+
+  async diff(_id, olds, news) {
+    const { changed, replaces } = diffProperties(resolveInputs(olds), resolveInputs(news), DIFF_KEYS, REPLACE_KEYS);
+    // Same name in another schema: the old one must be dropped before it can be created again.
+    return { changes: changed.length > 0, replaces, deleteBeforeReplace: replaces.length > 0 };
+  },
+
+  async create(news) {
+    const inputs = resolveInputs(news);
+    const version = await withDatabase(inputs.connection, `extension ${inputs.name}`, (client) => createExtension(client, inputs));
+    return { id: inputs.name, outs: { ...inputs, version } };
+  },
+
+  async read(id, props) {
+    if (!props) return {};
+    const state = await withDatabase(props.connection, `reading extension ${props.name}`, (client) => installed(client, props.name));
+    if (!state) return {};
+    return { id, props: { ...props, schema: state.schema, version: state.version } };
+  },
+
+  async update(_id, olds, news) {
+    // name and schema replace; what is left (connection, providerVersion) is only stored.
+    return { outs: { ...resolveInputs(news), version: olds.version } };
+  },
+
+  async delete(_id, props) {
+    await withDatabase(props.connection, `dropping extension ${props.name}`, async (client) => {
+      const statement = await client.query<{ statement: string }>(DROP_STATEMENT_SQL, [props.name]);
+      await client.query(statement.rows[0].statement);
+    });
+  },
+};
+
+export class Extension extends pulumi.dynamic.Resource {
+  declare public readonly name: pulumi.Output<string>;
+  declare public readonly schema: pulumi.Output<string>;
+  declare public readonly version: pulumi.Output<string>;
+  declare public readonly connection: pulumi.Output<string>;
+  declare public readonly providerVersion: pulumi.Output<string>;
+
+  constructor(name: string, args: ExtensionArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      extensionProvider,
+      name,
+      {
+        ...args,
+        schema: args.schema ?? DEFAULT_EXTENSION_SCHEMA,
+        connection: pulumi.secret(args.connection),
+        providerVersion: providerVersion(__dirname),
+        version: undefined,
+      },
+      withSecretConnection(opts),
+      "postgres",
+      "Extension",
+    );
+  }
+}

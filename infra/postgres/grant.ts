@@ -1,0 +1,256 @@
+// Grant: one privilege of one role on one object (execute on a function, select on a table,
+// usage on a schema). create grants, delete revokes.
+//
+// read looks at the object's own ACL (aclexplode over proacl / relacl / nspacl, or the
+// built-in default when it is null) for an entry naming the role. has_*_privilege would
+// also say yes through PUBLIC or a role membership, and so hide a revoke made out of band;
+// the ACL does not. A revoked grant reads as `granted: false` (drift, restored by update);
+// a missing object or role reads as no id.
+//
+// Statements are written by the server: format('%I') quotes the role, and the object is
+// resolved with to_regprocedure / to_regclass / parse_ident and printed back by PostgreSQL,
+// so no input is ever concatenated into SQL.
+import * as pulumi from "@pulumi/pulumi";
+import { providerVersion } from "../providerVersion";
+import type { Client } from "pg";
+import { withDatabase } from "./connection";
+import { hasSqlState, providerError } from "./errors";
+import { GrantObjectType, grantObjectProblem, roleNameProblem } from "./objectNames";
+import { checkConnection, checkProperty, CommonInputs, diffProperties, isKnownString, isUnknown, STORED_ONLY_KEYS } from "./providerInputs";
+import { withSecretConnection } from "./resourceOptions";
+
+export type Privilege = "execute" | "usage" | "select";
+export type { GrantObjectType } from "./objectNames";
+
+export interface GrantArgs {
+  connection: pulumi.Input<string>;
+  role: pulumi.Input<string>;
+  privilege: pulumi.Input<Privilege>;
+  objectType: pulumi.Input<GrantObjectType>;
+  /** Schema-qualified; functions with argument types: analytics.manual_refresh(). */
+  object: pulumi.Input<string>;
+}
+
+export interface GrantInputs extends CommonInputs {
+  role: string;
+  privilege: Privilege;
+  objectType: GrantObjectType;
+  object: string;
+  /** Set to true by the resource; read reports false when the privilege was revoked out of band. */
+  granted?: boolean;
+}
+
+export type GrantOutputs = GrantInputs;
+
+/** The one privilege each object type takes here. */
+export const PRIVILEGE_FOR_OBJECT_TYPE: Record<GrantObjectType, Privilege> = {
+  function: "execute",
+  table: "select",
+  schema: "usage",
+};
+
+const OBJECT_TYPES = Object.keys(PRIVILEGE_FOR_OBJECT_TYPE) as GrantObjectType[];
+const REPLACE_KEYS = ["role", "privilege", "objectType", "object"];
+const DIFF_KEYS = [...REPLACE_KEYS, "granted", ...STORED_ONLY_KEYS];
+
+/** $1 object, $2 role. Columns: statement (null when the object is missing), role_exists. */
+const GRANT_STATEMENT_SQL: Record<GrantObjectType, string> = {
+  function: `
+    select pg_catalog.format('grant execute on function %s to %I', f.oid::pg_catalog.regprocedure, $2::text) as statement,
+           exists (select 1 from pg_catalog.pg_roles where rolname = $2) as role_exists
+    from (select pg_catalog.to_regprocedure($1) as oid) f
+    where f.oid is not null`,
+  table: `
+    select pg_catalog.format('grant select on table %s to %I', t.oid::pg_catalog.regclass, $2::text) as statement,
+           exists (select 1 from pg_catalog.pg_roles where rolname = $2) as role_exists
+    from (select pg_catalog.to_regclass($1) as oid) t
+    where t.oid is not null`,
+  schema: `
+    select pg_catalog.format('grant usage on schema %I to %I', n.nspname, $2::text) as statement,
+           exists (select 1 from pg_catalog.pg_roles where rolname = $2) as role_exists
+    from pg_catalog.pg_namespace n
+    where pg_catalog.array_length(pg_catalog.parse_ident($1), 1) = 1 and n.nspname = (pg_catalog.parse_ident($1))[1]`,
+};
+
+const REVOKE_STATEMENT_SQL: Record<GrantObjectType, string> = {
+  function: `
+    select pg_catalog.format('revoke execute on function %s from %I', f.oid::pg_catalog.regprocedure, $2::text) as statement,
+           exists (select 1 from pg_catalog.pg_roles where rolname = $2) as role_exists
+    from (select pg_catalog.to_regprocedure($1) as oid) f
+    where f.oid is not null`,
+  table: `
+    select pg_catalog.format('revoke select on table %s from %I', t.oid::pg_catalog.regclass, $2::text) as statement,
+           exists (select 1 from pg_catalog.pg_roles where rolname = $2) as role_exists
+    from (select pg_catalog.to_regclass($1) as oid) t
+    where t.oid is not null`,
+  schema: `
+    select pg_catalog.format('revoke usage on schema %I from %I', n.nspname, $2::text) as statement,
+           exists (select 1 from pg_catalog.pg_roles where rolname = $2) as role_exists
+    from pg_catalog.pg_namespace n
+    where pg_catalog.array_length(pg_catalog.parse_ident($1), 1) = 1 and n.nspname = (pg_catalog.parse_ident($1))[1]`,
+};
+
+/** $1 object, $2 role. One row when object and role exist; granted: the object's ACL has the role's entry. */
+const GRANTED_SQL: Record<GrantObjectType, string> = {
+  function: `
+    select exists (
+             select 1 from pg_catalog.aclexplode(coalesce(p.proacl, pg_catalog.acldefault('f', p.proowner))) a
+             where a.grantee = r.oid and a.privilege_type = 'EXECUTE'
+           ) as granted
+    from pg_catalog.pg_proc p, pg_catalog.pg_roles r
+    where p.oid = pg_catalog.to_regprocedure($1) and r.rolname = $2`,
+  table: `
+    select exists (
+             select 1 from pg_catalog.aclexplode(coalesce(c.relacl, pg_catalog.acldefault('r', c.relowner))) a
+             where a.grantee = r.oid and a.privilege_type = 'SELECT'
+           ) as granted
+    from pg_catalog.pg_class c, pg_catalog.pg_roles r
+    where c.oid = pg_catalog.to_regclass($1) and r.rolname = $2`,
+  schema: `
+    select exists (
+             select 1 from pg_catalog.aclexplode(coalesce(n.nspacl, pg_catalog.acldefault('n', n.nspowner))) a
+             where a.grantee = r.oid and a.privilege_type = 'USAGE'
+           ) as granted
+    from pg_catalog.pg_namespace n, pg_catalog.pg_roles r
+    where pg_catalog.array_length(pg_catalog.parse_ident($1), 1) = 1 and n.nspname = (pg_catalog.parse_ident($1))[1]
+      and r.rolname = $2`,
+};
+
+/**
+ * to_regprocedure raises 42704 when an argument type does not exist (PostgreSQL 15): the
+ * function cannot exist then either. 3F000: a schema named in a type does not exist.
+ */
+const OBJECT_MISSING = ["42704", "3F000"];
+
+function resolveInputs(news: GrantInputs): GrantInputs {
+  return { ...news, granted: news.granted ?? true };
+}
+
+function describeGrant(inputs: GrantInputs): string {
+  return `grant ${inputs.privilege} on ${inputs.objectType} ${inputs.object} to ${inputs.role}`;
+}
+
+/** The statement the server wrote for this grant or revoke; undefined when object or role is missing. */
+async function serverStatement(client: Client, sql: string, inputs: GrantInputs): Promise<{ statement?: string; roleExists: boolean; objectExists: boolean }> {
+  let rows: Array<{ statement: string; role_exists: boolean }>;
+  try {
+    ({ rows } = await client.query<{ statement: string; role_exists: boolean }>(sql, [inputs.object, inputs.role]));
+  } catch (error) {
+    if (hasSqlState(error, ...OBJECT_MISSING)) return { roleExists: true, objectExists: false };
+    throw error;
+  }
+  if (rows.length === 0) return { roleExists: true, objectExists: false };
+  if (!rows[0].role_exists) return { roleExists: false, objectExists: true };
+  return { statement: rows[0].statement, roleExists: true, objectExists: true };
+}
+
+async function grant(client: Client, inputs: GrantInputs): Promise<void> {
+  const { statement, roleExists, objectExists } = await serverStatement(client, GRANT_STATEMENT_SQL[inputs.objectType], inputs);
+  if (!objectExists) {
+    throw providerError(
+      `${describeGrant(inputs)}: ${inputs.objectType} ${inputs.object} does not exist. Create it in a migration and make ` +
+        "the Grant depend on that Migration (check cannot see this at preview: the migration has not run then).",
+      "42704",
+    );
+  }
+  if (!roleExists) throw providerError(`${describeGrant(inputs)}: role ${inputs.role} does not exist; create it first`, "42704");
+  await client.query(statement as string);
+}
+
+async function isGranted(client: Client, inputs: GrantInputs): Promise<boolean | undefined> {
+  try {
+    const { rows } = await client.query<{ granted: boolean }>(GRANTED_SQL[inputs.objectType], [inputs.object, inputs.role]);
+    return rows[0]?.granted;
+  } catch (error) {
+    if (hasSqlState(error, ...OBJECT_MISSING)) return undefined;
+    throw error;
+  }
+}
+
+export const grantProvider: pulumi.dynamic.ResourceProvider<GrantInputs, GrantOutputs> = {
+  async check(_olds, news) {
+    const failures: pulumi.dynamic.CheckFailure[] = [];
+    checkConnection(failures, news.connection);
+    checkProperty(failures, "role", news.role, roleNameProblem);
+    checkProperty(failures, "objectType", news.objectType, (value) =>
+      OBJECT_TYPES.includes(value) ? undefined : `must be one of ${OBJECT_TYPES.join(", ")}`,
+    );
+    checkProperty(failures, "privilege", news.privilege, (value) => {
+      const allowed = Object.values(PRIVILEGE_FOR_OBJECT_TYPE);
+      if (!allowed.includes(value)) return `must be one of ${allowed.join(", ")} (lowercase)`;
+      if (OBJECT_TYPES.includes(news.objectType) && PRIVILEGE_FOR_OBJECT_TYPE[news.objectType] !== value) {
+        return `a ${news.objectType} takes ${PRIVILEGE_FOR_OBJECT_TYPE[news.objectType]}, not ${value}`;
+      }
+      return undefined;
+    });
+    if (!isUnknown(news.object) && OBJECT_TYPES.includes(news.objectType)) {
+      const problem = isKnownString(news.object)
+        ? await grantObjectProblem(news.objectType, news.object)
+        : `required: a ${news.objectType} name`;
+      if (problem) failures.push({ property: "object", reason: problem });
+    }
+    checkProperty(failures, "granted", news.granted, (value) =>
+      value === undefined || typeof value === "boolean" ? undefined : "must be true or false",
+    );
+    return { inputs: resolveInputs(news), failures };
+  },
+
+  async diff(_id, olds, news) {
+    const { changed, replaces } = diffProperties(resolveInputs(olds), resolveInputs(news), DIFF_KEYS, REPLACE_KEYS);
+    // Revoke first: a replacement naming the same privilege under another spelling of the
+    // object must not end revoked.
+    return { changes: changed.length > 0, replaces, deleteBeforeReplace: replaces.length > 0 };
+  },
+
+  async create(news) {
+    const inputs = resolveInputs(news);
+    await withDatabase(inputs.connection, describeGrant(inputs), (client) => grant(client, inputs));
+    return { id: `${inputs.role}:${inputs.privilege}:${inputs.objectType}:${inputs.object}`, outs: inputs };
+  },
+
+  async read(id, props) {
+    if (!props) return {};
+    const inputs = resolveInputs(props);
+    const granted = await withDatabase(inputs.connection, `reading ${describeGrant(inputs)}`, (client) => isGranted(client, inputs));
+    if (granted === undefined) return {};
+    return { id, props: { ...inputs, granted } };
+  },
+
+  async update(_id, olds, news) {
+    const inputs = resolveInputs(news);
+    if (olds.granted === false && inputs.granted) {
+      await withDatabase(inputs.connection, describeGrant(inputs), (client) => grant(client, inputs));
+    }
+    return { outs: inputs };
+  },
+
+  async delete(_id, props) {
+    const inputs = resolveInputs(props);
+    await withDatabase(inputs.connection, `revoke of ${describeGrant(inputs)}`, async (client) => {
+      const { statement } = await serverStatement(client, REVOKE_STATEMENT_SQL[inputs.objectType], inputs);
+      // A missing object or role holds no privilege: nothing to revoke.
+      if (statement) await client.query(statement);
+    });
+  },
+};
+
+export class Grant extends pulumi.dynamic.Resource {
+  declare public readonly role: pulumi.Output<string>;
+  declare public readonly privilege: pulumi.Output<Privilege>;
+  declare public readonly objectType: pulumi.Output<GrantObjectType>;
+  declare public readonly object: pulumi.Output<string>;
+  declare public readonly granted: pulumi.Output<boolean>;
+  declare public readonly connection: pulumi.Output<string>;
+  declare public readonly providerVersion: pulumi.Output<string>;
+
+  constructor(name: string, args: GrantArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      grantProvider,
+      name,
+      { ...args, granted: true, connection: pulumi.secret(args.connection), providerVersion: providerVersion(__dirname) },
+      withSecretConnection(opts),
+      "postgres",
+      "Grant",
+    );
+  }
+}

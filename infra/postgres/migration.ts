@@ -1,0 +1,240 @@
+// Migration: one file of sql/migrations/ applied once, recorded in the Supabase CLI's history
+// table (supabase_migrations.schema_migrations). The rules live in migrationHistory.ts:
+// one transaction under an advisory lock, adopt what is recorded with the same statements,
+// refuse changed content and out-of-order versions, point failures at statement, line, column.
+//
+// - read reports the recorded content: `checksum` stays the file's when the row holds the
+//   file's statements, and becomes the recorded content's checksum (or a note) when the row
+//   was edited out of band; a deleted row is no id. Both show in preview --refresh as drift.
+// - A changed file (checksum) on an applied migration shows in preview as an update, which
+//   refuses: applied migrations are immutable.
+// - delete leaves the schema and the history row (migrations are append-only), unless the
+//   file has a `<version>_<name>.down.sql`: then it runs it and deletes the row.
+import * as pulumi from "@pulumi/pulumi";
+import { hasNoTransactionMarker } from "../migrations";
+import { providerVersion } from "../providerVersion";
+import { withDatabase } from "./connection";
+import { isProviderError, providerError } from "./errors";
+import { applyMigration, MigrationFileInput, migrationFileName, readRecordedStatements, revertMigration } from "./migrationHistory";
+import {
+  checkConnection,
+  checkProperty,
+  CommonInputs,
+  diffProperties,
+  isKnownString,
+  isUnknown,
+  STORED_ONLY_KEYS,
+} from "./providerInputs";
+import { withSecretConnection } from "./resourceOptions";
+import { sha256Hex, splitStatements, Statement, statementsChecksum, statementsProblem } from "./statements";
+
+export interface MigrationArgs {
+  connection: pulumi.Input<string>;
+  /** 14-digit UTC timestamp, the file name's prefix. */
+  version: pulumi.Input<string>;
+  /** The file name's rest, lowercase letters, digits and underscores. */
+  name: pulumi.Input<string>;
+  sql: pulumi.Input<string>;
+  /** sha256 hex of the file (infra/migrations.ts). */
+  checksum: pulumi.Input<string>;
+  /** Apply even when a newer version is already recorded. Default false. */
+  allowOutOfOrder?: pulumi.Input<boolean>;
+  /** The `<version>_<name>.down.sql` file: what deleting the resource runs. */
+  downSql?: pulumi.Input<string>;
+}
+
+export interface MigrationInputs extends CommonInputs {
+  version: string;
+  name: string;
+  sql: string;
+  checksum: string;
+  allowOutOfOrder: boolean;
+  downSql?: string;
+}
+
+export interface MigrationOutputs extends MigrationInputs {
+  /** Checksum of the file's statements (statements.ts): what the history row holds when in sync. */
+  statementsChecksum: string;
+}
+
+export const MIGRATION_VERSION_PATTERN = /^\d{14}$/;
+export const MIGRATION_NAME_PATTERN = /^[a-z0-9][a-z0-9_]*$/;
+/** read's `checksum` for a history row without statements. */
+export const NO_RECORDED_STATEMENTS = "(no statements recorded)";
+
+const REPLACE_KEYS = ["version", "name"];
+const DIFF_KEYS = ["version", "name", "sql", "checksum", "allowOutOfOrder", "downSql", ...STORED_ONLY_KEYS];
+
+/** The file's statements, refused (with the file named) when they cannot run as one migration. */
+async function fileStatements(sql: string, file: string, noTransaction: boolean): Promise<Statement[]> {
+  const statements = await splitStatements(sql, file);
+  const problem = statementsProblem(statements, sql, noTransaction);
+  if (problem) throw providerError(`${file}: ${problem}`);
+  return statements;
+}
+
+async function migrationFile(inputs: MigrationInputs): Promise<MigrationFileInput> {
+  const file = migrationFileName(inputs.version, inputs.name);
+  const noTransaction = hasNoTransactionMarker(inputs.sql);
+  return {
+    version: inputs.version,
+    name: inputs.name,
+    sql: inputs.sql,
+    statements: await fileStatements(inputs.sql, file, noTransaction),
+    noTransaction,
+    allowOutOfOrder: inputs.allowOutOfOrder,
+  };
+}
+
+function resolveInputs(news: MigrationInputs): MigrationInputs {
+  return { ...news, allowOutOfOrder: news.allowOutOfOrder ?? false };
+}
+
+function outputs(inputs: MigrationInputs, migration: MigrationFileInput): MigrationOutputs {
+  return { ...inputs, statementsChecksum: statementsChecksum(migration.statements.map((statement) => statement.text)) };
+}
+
+/** A check failure for SQL that does not parse or cannot run as a migration; other errors propagate. */
+async function sqlProblem(sql: unknown, file: string, noTransaction: boolean): Promise<string | undefined> {
+  if (typeof sql !== "string" || sql.trim() === "") return "required: the file's SQL";
+  try {
+    await fileStatements(sql, file, noTransaction);
+    return undefined;
+  } catch (error) {
+    if (isProviderError(error)) return error.message;
+    throw error;
+  }
+}
+
+function immutabilityError(version: string, name: string, applied: string, now: string): Error {
+  return providerError(
+    `migration ${version}_${name} was applied with checksum ${applied}; the file now has ${now}. ` +
+      "Applied migrations are immutable: restore the file and add a new migration",
+  );
+}
+
+export const migrationProvider: pulumi.dynamic.ResourceProvider<MigrationInputs, MigrationOutputs> = {
+  async check(_olds, news) {
+    const failures: pulumi.dynamic.CheckFailure[] = [];
+    checkConnection(failures, news.connection);
+    checkProperty(failures, "version", news.version, (value) =>
+      typeof value === "string" && MIGRATION_VERSION_PATTERN.test(value)
+        ? undefined
+        : "must be 14 digits, the file's UTC timestamp (YYYYMMDDHHMMSS), e.g. 20260128100000",
+    );
+    checkProperty(failures, "name", news.name, (value) =>
+      typeof value === "string" && MIGRATION_NAME_PATTERN.test(value)
+        ? undefined
+        : "must be lowercase letters, digits and underscores, starting with a letter or digit (the file name after the version)",
+    );
+    const file = isKnownString(news.version) && isKnownString(news.name) ? migrationFileName(news.version, news.name) : "sql";
+    if (!isUnknown(news.sql)) {
+      const problem = await sqlProblem(news.sql, file, typeof news.sql === "string" && hasNoTransactionMarker(news.sql));
+      if (problem) failures.push({ property: "sql", reason: problem });
+    }
+    checkProperty(failures, "checksum", news.checksum, (value) => {
+      if (typeof value !== "string" || !/^[0-9a-f]{64}$/.test(value)) return "must be the sha256 hex (64 lowercase hex digits) of the file";
+      if (isKnownString(news.sql) && sha256Hex(news.sql) !== value) {
+        return `is ${value} but the sha256 of sql is ${sha256Hex(news.sql)}; take both from the same file (loadMigrations())`;
+      }
+      return undefined;
+    });
+    checkProperty(failures, "allowOutOfOrder", news.allowOutOfOrder, (value) =>
+      value === undefined || typeof value === "boolean" ? undefined : "must be true or false",
+    );
+    if (news.downSql !== undefined && !isUnknown(news.downSql)) {
+      const downFile = isKnownString(news.version) && isKnownString(news.name) ? migrationFileName(news.version, news.name, ".down.sql") : "downSql";
+      const problem = await sqlProblem(news.downSql, downFile, false);
+      if (problem) failures.push({ property: "downSql", reason: problem });
+    }
+    return { inputs: resolveInputs(news), failures };
+  },
+
+  async diff(_id, olds, news) {
+    const { changed, replaces } = diffProperties(
+      { ...olds, allowOutOfOrder: olds.allowOutOfOrder ?? false },
+      { ...news, allowOutOfOrder: news.allowOutOfOrder ?? false },
+      DIFF_KEYS,
+      REPLACE_KEYS,
+    );
+    // A new version or name is another history row: the old one goes first (running its
+    // down file, if any), so a renamed file is not applied and then reverted.
+    return { changes: changed.length > 0, replaces, deleteBeforeReplace: replaces.length > 0 };
+  },
+
+  async create(news) {
+    const inputs = resolveInputs(news);
+    const migration = await migrationFile(inputs);
+    const file = migrationFileName(inputs.version, inputs.name);
+    await withDatabase(inputs.connection, `migration ${file}`, (client) => applyMigration(client, migration, "create"));
+    return { id: inputs.version, outs: outputs(inputs, migration) };
+  },
+
+  async read(id, props) {
+    if (!props) return {};
+    const version = props.version ?? id;
+    const row = await withDatabase(props.connection, `reading migration ${version}`, (client) => readRecordedStatements(client, version));
+    if (!row) return {};
+    let checksum: string;
+    if (row.statements === null) {
+      checksum = NO_RECORDED_STATEMENTS;
+    } else {
+      const recorded = statementsChecksum(row.statements);
+      const expected = props.statementsChecksum ?? outputs(props, await migrationFile(resolveInputs(props))).statementsChecksum;
+      checksum = recorded === expected ? props.checksum : recorded;
+    }
+    return { id, props: { ...props, checksum } };
+  },
+
+  async update(_id, olds, news) {
+    const inputs = resolveInputs(news);
+    const migration = await migrationFile(inputs);
+    const applied = olds.sql !== undefined ? sha256Hex(olds.sql) : olds.checksum;
+    if (applied !== inputs.checksum) throw immutabilityError(inputs.version, inputs.name, applied, inputs.checksum);
+    if (olds.checksum !== inputs.checksum) {
+      // The file is the one the stack applied, but the history row was edited or deleted
+      // out of band (read reported it): put the row back, re-running the file if it is gone.
+      const file = migrationFileName(inputs.version, inputs.name);
+      await withDatabase(inputs.connection, `migration ${file}`, (client) => applyMigration(client, migration, "repair"));
+    }
+    return { outs: outputs(inputs, migration) };
+  },
+
+  async delete(_id, props) {
+    if (props.downSql === undefined || props.downSql === "") return;
+    const downFile = migrationFileName(props.version, props.name, ".down.sql");
+    const down = await fileStatements(props.downSql, downFile, false);
+    const downSql = props.downSql;
+    await withDatabase(props.connection, `reverting migration ${downFile}`, (client) =>
+      revertMigration(client, props.version, props.name, downSql, down),
+    );
+  },
+};
+
+export class Migration extends pulumi.dynamic.Resource {
+  declare public readonly version: pulumi.Output<string>;
+  declare public readonly name: pulumi.Output<string>;
+  declare public readonly sql: pulumi.Output<string>;
+  declare public readonly checksum: pulumi.Output<string>;
+  declare public readonly allowOutOfOrder: pulumi.Output<boolean>;
+  declare public readonly downSql: pulumi.Output<string | undefined>;
+  declare public readonly statementsChecksum: pulumi.Output<string>;
+  declare public readonly connection: pulumi.Output<string>;
+  declare public readonly providerVersion: pulumi.Output<string>;
+
+  constructor(name: string, args: MigrationArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      migrationProvider,
+      name,
+      {
+        ...args,
+        connection: pulumi.secret(args.connection),
+        providerVersion: providerVersion(__dirname),
+        statementsChecksum: undefined,
+      },
+      withSecretConnection(opts),
+      "postgres",
+      "Migration",
+    );
+  }
+}

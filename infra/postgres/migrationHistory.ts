@@ -1,0 +1,238 @@
+// Applying and reverting one migration file against supabase_migrations.schema_migrations,
+// the Supabase CLI's history table, so `supabase migration list` agrees with the stack.
+//
+// Serialization: every apply runs under MIGRATION_LOCK_KEY, a transaction-level advisory lock
+// (a session-level one for no-transaction files), so two deployers never apply at once. The
+// Supabase CLI takes no advisory lock, so the transaction also locks the history table in
+// SHARE ROW EXCLUSIVE mode: the CLI's insert into it waits until this transaction ends and a
+// CLI run already inside its own transaction makes this one wait, so each tool sees the
+// other's history before deciding.
+//
+// History rules, checked under the lock:
+//   - the version is recorded with the same statements: adopted, nothing runs;
+//   - recorded without statements (an old CLI, `migration repair`): adopted, statements filled in;
+//   - recorded with other statements: refused, applied migrations are immutable;
+//   - not recorded but older than the newest recorded version: refused as out of order,
+//     unless allowOutOfOrder (or the stack itself is restoring a row it recorded before).
+import type { Client } from "pg";
+import { asPgError, describePgError, providerError, hasSqlState, ProviderError } from "./errors";
+import { inTransaction, LOCK_TIMEOUT, MIGRATION_LOCK_WAIT, MIGRATION_STATEMENT_TIMEOUT } from "./connection";
+import { lineAndColumn, Statement, statementsChecksum } from "./statements";
+
+/**
+ * The advisory lock key every deployer of this project takes while applying migrations
+ * (pg_advisory_xact_lock / pg_advisory_lock, one bigint). Documented in the README; change it
+ * only together with every tool that applies migrations to the same database.
+ */
+export const MIGRATION_LOCK_KEY = 740_610_001;
+
+/** The Supabase CLI's statements (pkg/migration/history.go), run only when something is missing. */
+const CREATE_HISTORY_TABLE_SQL = [
+  "create schema if not exists supabase_migrations",
+  "create table if not exists supabase_migrations.schema_migrations (version text not null primary key)",
+  "alter table supabase_migrations.schema_migrations add column if not exists statements text[]",
+  "alter table supabase_migrations.schema_migrations add column if not exists name text",
+] as const;
+/** Whether the table and its three columns exist (ALTER TABLE would lock it even when nothing changes). */
+const HISTORY_TABLE_READY_SQL = `
+  select count(*) = 3 as ready
+  from pg_catalog.pg_attribute
+  where attrelid = pg_catalog.to_regclass('supabase_migrations.schema_migrations')
+    and attname in ('version', 'name', 'statements')
+    and not attisdropped`;
+const LOCK_HISTORY_TABLE_SQL = "lock table supabase_migrations.schema_migrations in share row exclusive mode";
+const HISTORY_STATE_SQL = `
+  select
+    exists (select 1 from supabase_migrations.schema_migrations where version = $1) as recorded,
+    (select statements from supabase_migrations.schema_migrations where version = $1) as statements,
+    (select max(version) from supabase_migrations.schema_migrations) as newest`;
+const INSERT_HISTORY_SQL = "insert into supabase_migrations.schema_migrations (version, name, statements) values ($1, $2, $3)";
+const REWRITE_HISTORY_SQL = "update supabase_migrations.schema_migrations set name = $2, statements = $3 where version = $1";
+const DELETE_HISTORY_SQL = "delete from supabase_migrations.schema_migrations where version = $1";
+const READ_HISTORY_SQL = "select name, statements from supabase_migrations.schema_migrations where version = $1";
+const TRANSACTION_LOCK_SQL = "select pg_catalog.pg_advisory_xact_lock($1::bigint)";
+const SESSION_LOCK_SQL = "select pg_catalog.pg_advisory_lock($1::bigint)";
+const SESSION_UNLOCK_SQL = "select pg_catalog.pg_advisory_unlock($1::bigint)";
+/** $3: true for the transaction only (set local), false for the session. */
+const TIMEOUTS_SQL = "select pg_catalog.set_config('lock_timeout', $1, $3), pg_catalog.set_config('statement_timeout', $2, $3)";
+/** The history table or its schema does not exist yet. */
+const HISTORY_MISSING = ["42P01", "3F000"];
+
+/** One migration file as the provider sees it. */
+export interface MigrationFileInput {
+  version: string;
+  name: string;
+  sql: string;
+  /** The file's statements (statements.ts), as executed and recorded. */
+  statements: Statement[];
+  noTransaction: boolean;
+  allowOutOfOrder: boolean;
+}
+
+/** applied: the SQL ran; adopted: already recorded with this content; restored: the row was rewritten. */
+export type ApplyOutcome = "applied" | "adopted" | "restored";
+export type ApplyMode = "create" | "repair";
+
+export function migrationFileName(version: string, name: string, suffix = ".sql"): string {
+  return `${version}_${name}${suffix}`;
+}
+
+/** What the history row holds for a version; undefined when there is no row (or no table). */
+export async function readRecordedStatements(client: Client, version: string): Promise<{ statements: string[] | null } | undefined> {
+  try {
+    const { rows } = await client.query<{ statements: string[] | null }>(READ_HISTORY_SQL, [version]);
+    return rows[0];
+  } catch (error) {
+    if (hasSqlState(error, ...HISTORY_MISSING)) return undefined;
+    throw error;
+  }
+}
+
+async function ensureHistoryTable(client: Client): Promise<void> {
+  const { rows } = await client.query<{ ready: boolean }>(HISTORY_TABLE_READY_SQL);
+  if (rows[0].ready) return;
+  for (const statement of CREATE_HISTORY_TABLE_SQL) await client.query(statement);
+}
+
+async function setTimeouts(client: Client, lockTimeout: string, statementTimeout: string, local: boolean): Promise<void> {
+  await client.query(TIMEOUTS_SQL, [lockTimeout, statementTimeout, local]);
+}
+
+/**
+ * Waits (up to MIGRATION_LOCK_WAIT) for the migration lock, held until the transaction ends,
+ * then locks the history table, creating it first when `create` is set. False when the table
+ * does not exist and was not created.
+ */
+async function lockHistoryInTransaction(client: Client, create: boolean): Promise<boolean> {
+  await setTimeouts(client, MIGRATION_LOCK_WAIT, MIGRATION_STATEMENT_TIMEOUT, true);
+  await client.query(TRANSACTION_LOCK_SQL, [MIGRATION_LOCK_KEY]);
+  if (create) {
+    await ensureHistoryTable(client);
+  } else {
+    const { rows } = await client.query<{ ready: boolean }>(HISTORY_TABLE_READY_SQL);
+    if (!rows[0].ready) return false;
+  }
+  await client.query(LOCK_HISTORY_TABLE_SQL);
+  await setTimeouts(client, LOCK_TIMEOUT, MIGRATION_STATEMENT_TIMEOUT, true);
+  return true;
+}
+
+function changedContentError(file: string, recorded: string, expected: string): ProviderError {
+  return providerError(
+    `migration ${file}: its version is already recorded in supabase_migrations.schema_migrations with different statements ` +
+      `(recorded content checksum ${recorded}, this file's ${expected}). Applied migrations are immutable: restore the file ` +
+      "to what was applied (`supabase migration fetch` writes it back from the history) and put the change in a new migration.",
+  );
+}
+
+function outOfOrderError(file: string, newest: string): ProviderError {
+  return providerError(
+    `migration ${file} is older than the newest recorded migration (${newest}): applying it now would run it out of order. ` +
+      `Give it a version newer than ${newest} (rename the file with a new timestamp), or set allowOutOfOrder if it does not ` +
+      "depend on the newer migrations. If it was applied before and only its history row was deleted, restore the row " +
+      "(`supabase migration repair --status applied <version>`) or set allowOutOfOrder for one deploy.",
+  );
+}
+
+/**
+ * Decides, under the lock, whether to run the file, and records it. "create" follows the
+ * history rules; "repair" is the stack restoring what it applied before: a deleted row is
+ * re-applied whatever its order, an edited row is rewritten to the file's statements.
+ */
+async function applyUnderLock(client: Client, file: string, migration: MigrationFileInput, mode: ApplyMode, run: () => Promise<void>): Promise<ApplyOutcome> {
+  const texts = migration.statements.map((statement) => statement.text);
+  const expected = statementsChecksum(texts);
+  const { rows } = await client.query<{ recorded: boolean; statements: string[] | null; newest: string | null }>(HISTORY_STATE_SQL, [migration.version]);
+  const state = rows[0];
+  if (state.recorded) {
+    const recorded = state.statements === null ? undefined : statementsChecksum(state.statements);
+    if (recorded === expected) return "adopted";
+    if (recorded !== undefined && mode === "create") throw changedContentError(file, recorded, expected);
+    await client.query(REWRITE_HISTORY_SQL, [migration.version, migration.name, texts]);
+    return mode === "create" ? "adopted" : "restored";
+  }
+  if (mode === "create" && !migration.allowOutOfOrder && state.newest !== null && state.newest > migration.version) {
+    throw outOfOrderError(file, state.newest);
+  }
+  await run();
+  await client.query(INSERT_HISTORY_SQL, [migration.version, migration.name, texts]);
+  return "applied";
+}
+
+/** The error of a failing statement: file, statement number, line and column, PostgreSQL's words, and what happened. */
+export function statementError(file: string, sql: string, statement: Statement, error: unknown, outcome: string): unknown {
+  const pgError = asPgError(error);
+  if (!pgError) return error;
+  const position = pgError.position ? Number(pgError.position) : undefined;
+  const { line, column } = lineAndColumn(sql, statement.offset + (position ? position - 1 : 0));
+  const location = position ? `line ${line}, column ${column}` : `line ${line}, where the statement starts`;
+  const sourceLine = sql.split("\n")[line - 1] ?? "";
+  const lines = [
+    `migration ${file} failed at statement ${statement.number} (${location}): ${describePgError(pgError)}`,
+    `  ${line} | ${sourceLine}`,
+  ];
+  if (position) lines.push(`  ${" ".repeat(String(line).length)} | ${" ".repeat(Math.max(column - 1, 0))}^`);
+  if (pgError.code === "25001") {
+    lines.push('  This statement cannot run inside a transaction: put it alone in a file whose header has "-- migration: no-transaction".');
+  }
+  lines.push(outcome);
+  return providerError(lines.join("\n"), pgError.code);
+}
+
+async function runStatements(client: Client, file: string, sql: string, statements: Statement[], outcome: string): Promise<void> {
+  for (const statement of statements) {
+    try {
+      await client.query(statement.text);
+    } catch (error) {
+      throw statementError(file, sql, statement, error, outcome);
+    }
+  }
+}
+
+const ROLLED_BACK = "Nothing was applied and nothing was recorded: the transaction was rolled back. Fix the file and deploy again.";
+const NOT_RECORDED =
+  "The file runs outside a transaction, so nothing was recorded, but the statement may have left something behind " +
+  "(create index concurrently leaves an INVALID index: drop it) before you deploy again.";
+
+/**
+ * Applies one migration file: in one transaction under the migration lock, or, for a
+ * no-transaction file, its single statement under the session lock (see applyUnderLock for
+ * the modes).
+ */
+export async function applyMigration(client: Client, migration: MigrationFileInput, mode: ApplyMode): Promise<ApplyOutcome> {
+  const file = migrationFileName(migration.version, migration.name);
+  if (!migration.noTransaction) {
+    return inTransaction(client, async () => {
+      await lockHistoryInTransaction(client, true);
+      return applyUnderLock(client, file, migration, mode, () =>
+        runStatements(client, file, migration.sql, migration.statements, ROLLED_BACK),
+      );
+    });
+  }
+  await setTimeouts(client, MIGRATION_LOCK_WAIT, MIGRATION_STATEMENT_TIMEOUT, false);
+  await client.query(SESSION_LOCK_SQL, [MIGRATION_LOCK_KEY]);
+  // On failure the lock goes with the session, which the caller always closes.
+  await setTimeouts(client, LOCK_TIMEOUT, MIGRATION_STATEMENT_TIMEOUT, false);
+  await inTransaction(client, () => ensureHistoryTable(client));
+  const outcome = await applyUnderLock(client, file, migration, mode, () =>
+    runStatements(client, file, migration.sql, migration.statements, NOT_RECORDED),
+  );
+  await client.query(SESSION_UNLOCK_SQL, [MIGRATION_LOCK_KEY]);
+  return outcome;
+}
+
+/**
+ * Runs a down file and deletes the history row, under the migration lock. Nothing happens
+ * when the version is not recorded (already reverted, or never applied).
+ */
+export async function revertMigration(client: Client, version: string, name: string, downSql: string, down: Statement[]): Promise<boolean> {
+  const file = migrationFileName(version, name, ".down.sql");
+  return inTransaction(client, async () => {
+    if (!(await lockHistoryInTransaction(client, false))) return false;
+    const recorded = await client.query(READ_HISTORY_SQL, [version]);
+    if (recorded.rowCount === 0) return false;
+    await runStatements(client, file, downSql, down, ROLLED_BACK);
+    await client.query(DELETE_HISTORY_SQL, [version]);
+    return true;
+  });
+}
