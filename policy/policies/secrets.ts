@@ -9,6 +9,8 @@ import { describeResource, RESOURCE_TYPES } from "../lib/resources";
 
 /** Props the Project must always list: its session-pooler URL and its database password. */
 export const PROJECT_SECRET_PROPS = ["connection", "dbPass"] as const;
+/** Credential props that any resource carrying them must list. */
+export const CREDENTIAL_PROPS = ["connection", "dbPass", "accessToken"] as const;
 
 /** `scheme://...` candidates in free text; each is then checked with the WHATWG URL parser. */
 const URL_CANDIDATE = /[a-z][a-z0-9+.-]*:\/\/[^\s'"`<>]+/gi;
@@ -24,13 +26,13 @@ export function hasInlinePassword(text: string): boolean {
 export const secretsPolicy: ResourceValidationPolicy = {
   name: "supabase-analytics-secrets",
   description:
-    "Every resource with a connection prop, and the Project, lists connection in additionalSecretOutputs; the Project also lists dbPass; no prop that is not listed holds a URL with an inline password.",
+    "Every resource with a connection prop, and the Project, lists connection in additionalSecretOutputs; the Project also lists dbPass (and any resource its dbPass or accessToken); no prop that is not listed holds a URL with an inline password.",
   enforcementLevel: "mandatory",
   validateResource: (args, reportViolation) => {
     const listed = new Set(args.opts.additionalSecretOutputs ?? []);
     const name = describeResource(args);
     const required = new Set<string>();
-    if ("connection" in args.props) required.add("connection");
+    for (const prop of CREDENTIAL_PROPS) if (prop in args.props) required.add(prop);
     if (args.type === RESOURCE_TYPES.project) for (const prop of PROJECT_SECRET_PROPS) required.add(prop);
     const reported = new Set<string>();
     for (const prop of required) {

@@ -176,11 +176,10 @@ class MigrationReview {
 export async function reviewMigrations(migrations: readonly MigrationSource[]): Promise<Finding[]> {
   const review = new MigrationReview();
   for (const migration of migrations) await review.reviewFile(migration);
-  const first = migrations[0];
   return [
     ...review.findings,
     ...review.model.definerWithoutSearchPath(),
     ...review.model.viewsWithoutUniqueIndex(),
-    ...(await refreshCoverageFindings(review.model, first && { migration: first, line: 1 })),
+    ...(await refreshCoverageFindings(review.model, migrations.length > 0)),
   ];
 }

@@ -20,8 +20,15 @@ type Binding =
   | { kind: "row"; query: Node | undefined }
   | { kind: "unknown" };
 
+/** An expression or statement of the body, as PL/pgSQL stores it (parseMode 0 statement, 2 expression, 3 assignment). */
+export interface RoutineExpression {
+  query: string;
+  parseMode: number;
+}
+
 interface RoutineWalk {
   sites: SqlSite[];
+  expressions: RoutineExpression[];
   bindings: Array<{ name: string; binding: Binding | Promise<Binding> }>;
 }
 
@@ -65,7 +72,7 @@ async function parsedExpression(query: string | undefined): Promise<Node | undef
 }
 
 /** `v := expr` (or `v = expr`): the expression after the assignment token, found with the SQL scanner. */
-async function assignedExpression(assignment: string): Promise<Node | undefined> {
+export async function assignedExpression(assignment: string): Promise<Node | undefined> {
   const scanned = await tokens(assignment);
   const operator = scanned.find((token) => token.text === ":=" || token.text === "=");
   if (!operator) return undefined;
@@ -122,6 +129,11 @@ function walkStatements(value: unknown, datums: PlpgsqlDatum[], guarded: boolean
     return;
   }
   if (!isRecord(value)) return;
+  const query = expressionText(value);
+  if (query !== undefined) {
+    const mode = (value.PLpgSQL_expr as { parseMode?: unknown }).parseMode;
+    walk.expressions.push({ query, parseMode: typeof mode === "number" ? mode : 0 });
+  }
   for (const [key, child] of Object.entries(value)) {
     if (key.startsWith("PLpgSQL_stmt_") && isRecord(child)) recordStatement(key, child, datums, guarded, walk);
     walkStatements(child, datums, guarded || BRANCHING_STATEMENTS.has(key), walk);
@@ -130,16 +142,19 @@ function walkStatements(value: unknown, datums: PlpgsqlDatum[], guarded: boolean
 
 export interface RoutineSql {
   sites: SqlSite[];
+  /** Every expression and statement of the body, for questions such as "which functions does it call". */
+  expressions: RoutineExpression[];
   environment: Environment;
 }
 
 /** The SQL sites of a routine and what its variables can hold. */
 export async function routineSql(routine: PlpgsqlFunction): Promise<RoutineSql> {
   const datums = routine.datums ?? [];
-  const walk: RoutineWalk = { sites: [], bindings: [] };
+  const walk: RoutineWalk = { sites: [], expressions: [], bindings: [] };
   for (const datum of datums) {
     if ("PLpgSQL_var" in datum && datum.PLpgSQL_var.default_val) {
       const defaultValue = (datum.PLpgSQL_var.default_val as PlpgsqlExpr).PLpgSQL_expr.query;
+      walk.expressions.push({ query: defaultValue, parseMode: 2 });
       walk.bindings.push({ name: datum.PLpgSQL_var.refname, binding: parsedExpression(defaultValue).then((expression) => ({ kind: "value", expression })) });
     }
   }
@@ -149,7 +164,7 @@ export async function routineSql(routine: PlpgsqlFunction): Promise<RoutineSql> 
     const key = name.toLowerCase();
     bindings.set(key, [...(bindings.get(key) ?? []), await binding]);
   }
-  return { sites: walk.sites, environment: bindingEnvironment(bindings) };
+  return { sites: walk.sites, expressions: walk.expressions, environment: bindingEnvironment(bindings) };
 }
 
 function bindingEnvironment(bindings: Map<string, Binding[]>): Environment {

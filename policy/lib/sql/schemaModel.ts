@@ -199,7 +199,7 @@ export class SchemaModel {
       findings.push(
         findingAt(
           view.location,
-          `materialized view ${key} (created here): ${why}; add \`create unique index if not exists <view>_key on ${key} (<key columns>)\`, which refresh ... concurrently requires`,
+          `materialized view ${key} (created here): ${why}; add \`create unique index if not exists ${view.name.name}_key on ${key} (<key columns>)\` without a WHERE clause, which refresh materialized view concurrently requires`,
         ),
       );
     }
