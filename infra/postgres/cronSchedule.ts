@@ -214,3 +214,6 @@ export function cronScheduleProblem(schedule: string): string | undefined {
 export function isValidCronSchedule(schedule: string): boolean {
   return cronScheduleProblem(schedule) === undefined;
 }
+
+/** The same check under the name the stack config (infra/config.ts) imports. */
+export const scheduleProblem = cronScheduleProblem;
