@@ -168,10 +168,13 @@ function providerVersionChange(metadata: StepEventMetadata): { from?: unknown; t
 // ---- sentences -------------------------------------------------------------------------------
 
 export const MAX_VALUE_CHARS = 160;
+/** How the engine's events spell a value that is computed during `up` (plugin.UnknownStringValue). */
+export const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 /** A value for a sentence or a table cell: quoted, masked, long values cut with their length. */
 export function formatValue(value: unknown, maxChars = MAX_VALUE_CHARS): string {
   if (value === undefined || value === null) return "not set";
+  if (value === UNKNOWN_VALUE) return "(known after up)";
   const text = JSON.stringify(value);
   if (text.length <= maxChars) return text;
   return `${text.slice(0, maxChars - 1)}… (${text.length} chars; full value in --json)`;

@@ -6,6 +6,7 @@ import {
   exitCodeFor,
   propertyDifferences,
   reportFromEvents,
+  UNKNOWN_VALUE,
 } from "../../scripts/lib/engineEventReport";
 import { formatReportJson, formatReportMarkdown, formatReportText } from "../../scripts/lib/reportFormat";
 import {
@@ -76,6 +77,16 @@ describe("drift report", () => {
       "grant-authenticated-analytics.manual_refresh: revoked in the database: execute on function analytics.manual_refresh() " +
         "to authenticated is missing; the next `pulumi up` grants it again",
     );
+  });
+
+  test("the refresh result also counts when the engine reports it with op refresh (preview --refresh in one deployment)", () => {
+    const events = revokedGrantStream().map((event) => {
+      const metadata = event.resOutputsEvent?.metadata;
+      if (!metadata || metadata.op === "create" || metadata.op === "same") return event;
+      return { ...event, resOutputsEvent: { ...event.resOutputsEvent!, metadata: { ...metadata, op: "refresh" as const } } };
+    });
+    const report = drift(events, noChangesExpectedError());
+    expect(report.changes.map((c) => [c.name, c.kind])).toEqual([["grant-authenticated-analytics.manual_refresh", "gone"]]);
   });
 
   test("deleted project: the project and its API settings are gone and will be created", () => {
@@ -237,6 +248,15 @@ describe("formats", () => {
     expect(markdown).toContain("| Resource | Type | Change | Property | Live | Declared |");
     expect(markdown).toContain(
       '| `cron-refresh-analytics-views` | `postgres:CronJob` | drifted | `command` | `"select 1 \\| 2"` | `"select analytics.refresh_all_views()"` |',
+    );
+  });
+
+  test("a value computed during up is shown as such, not as the engine's placeholder", () => {
+    const old = stateOf(CRON_JOB);
+    const declared = stateOf(CRON_JOB, { inputs: { command: UNKNOWN_VALUE } });
+    const events = new EventStream().step("update", CRON_JOB, old, declared).summary({ update: 1 }).build();
+    expect(reportFromEvents(events, "preview", STACK).changes[0].message).toBe(
+      'command from "select analytics.refresh_all_views()" to (known after up)',
     );
   });
 
