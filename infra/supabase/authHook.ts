@@ -176,10 +176,10 @@ export interface AuthHookArgs {
 }
 
 export class AuthHook extends pulumi.dynamic.Resource {
-  public readonly projectRef!: pulumi.Output<string>;
-  public readonly hook!: pulumi.Output<HookName>;
-  public readonly enabled!: pulumi.Output<boolean>;
-  public readonly uri!: pulumi.Output<string>;
+  declare public readonly projectRef: pulumi.Output<string>;
+  declare public readonly hook: pulumi.Output<HookName>;
+  declare public readonly enabled: pulumi.Output<boolean>;
+  declare public readonly uri: pulumi.Output<string>;
 
   constructor(name: string, args: AuthHookArgs, opts?: pulumi.CustomResourceOptions) {
     const props = {

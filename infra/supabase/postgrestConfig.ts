@@ -192,11 +192,11 @@ export interface PostgrestConfigArgs {
 }
 
 export class PostgrestConfig extends pulumi.dynamic.Resource {
-  public readonly projectRef!: pulumi.Output<string>;
+  declare public readonly projectRef: pulumi.Output<string>;
   /** Declared schemas that are exposed (after a refresh: those still exposed). */
-  public readonly schemas!: pulumi.Output<string[]>;
-  public readonly addedSchemas!: pulumi.Output<string[]>;
-  public readonly exposedSchemas!: pulumi.Output<string[]>;
+  declare public readonly schemas: pulumi.Output<string[]>;
+  declare public readonly addedSchemas: pulumi.Output<string[]>;
+  declare public readonly exposedSchemas: pulumi.Output<string[]>;
 
   constructor(name: string, args: PostgrestConfigArgs, opts?: pulumi.CustomResourceOptions) {
     const props = {

@@ -471,17 +471,17 @@ export interface AdoptedProjectArgs extends ProjectCommonArgs {
 export type ProjectArgs = NewProjectArgs | AdoptedProjectArgs;
 
 export class Project extends pulumi.dynamic.Resource {
-  public readonly ref!: pulumi.Output<string>;
-  public readonly name!: pulumi.Output<string>;
-  public readonly organizationSlug!: pulumi.Output<string>;
-  public readonly region!: pulumi.Output<string>;
-  public readonly instanceSize!: pulumi.Output<string | undefined>;
-  public readonly status!: pulumi.Output<string>;
+  declare public readonly ref: pulumi.Output<string>;
+  declare public readonly name: pulumi.Output<string>;
+  declare public readonly organizationSlug: pulumi.Output<string>;
+  declare public readonly region: pulumi.Output<string>;
+  declare public readonly instanceSize: pulumi.Output<string | undefined>;
+  declare public readonly status: pulumi.Output<string>;
   /** https://<ref>.supabase.co */
-  public readonly apiUrl!: pulumi.Output<string>;
-  public readonly dbHost!: pulumi.Output<string>;
+  declare public readonly apiUrl: pulumi.Output<string>;
+  declare public readonly dbHost: pulumi.Output<string>;
   /** Session-pooler URL with the password and sslmode=require (secret). */
-  public readonly connection!: pulumi.Output<string>;
+  declare public readonly connection: pulumi.Output<string>;
 
   constructor(name: string, args: ProjectArgs, opts?: pulumi.CustomResourceOptions) {
     const props = {
@@ -502,5 +502,8 @@ export class Project extends pulumi.dynamic.Resource {
     };
     const secrets = ["connection", "dbPass", "accessToken"];
     super(projectProvider, name, props, { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...secrets] }, "supabase", "Project");
+    // The engine marks it secret through additionalSecretOutputs; this also holds where no
+    // engine runs (mocks), so no consumer ever sees the URL with its password in clear.
+    this.connection = pulumi.secret(this.connection);
   }
 }

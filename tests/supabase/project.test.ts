@@ -297,7 +297,7 @@ describe("Project adoption (projectRef)", () => {
   it("reads and validates an existing project, never writes, and never deletes it", async () => {
     const existing = ctx.fake.seedProject({ name: "prod", region: "us-east-1" });
     const inputs: ProjectInputs = { projectRef: existing.ref, dbPass: DB_PASS, providerVersion: "v1" };
-    const { id, outs } = await projectProvider.create(inputs);
+    const { id, outs } = await created(inputs);
     expect(id).toBe(existing.ref);
     expect(outs).toMatchObject({
       ref: existing.ref,
@@ -330,7 +330,7 @@ describe("Project adoption (projectRef)", () => {
   it("never renames an adopted project", async () => {
     const existing = ctx.fake.seedProject({ name: "prod" });
     const inputs: ProjectInputs = { projectRef: existing.ref, dbPass: DB_PASS };
-    const { id, outs } = await projectProvider.create(inputs);
+    const { id, outs } = await created(inputs);
     const error = await rejectionOf(projectProvider.update!(id, outs, { ...inputs, name: "new-name" }));
     expect(error.message).toMatch(/adopted \(projectRef\), so this stack never renames it/);
     expect(ctx.fake.projects.get(existing.ref)?.name).toBe("prod");

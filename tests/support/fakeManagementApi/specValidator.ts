@@ -90,7 +90,7 @@ export function toJsonSchema(value: Json): Json {
   }
   if (value.nullable !== true) return out;
   if (typeof out.type === "string") {
-    const nullableEnum = Array.isArray(out.enum) && !out.enum.includes(null) ? { enum: [...out.enum, null] } : {};
+    const nullableEnum: JsonObject = Array.isArray(out.enum) && !out.enum.includes(null) ? { enum: [...out.enum, null] } : {};
     return { ...out, type: [out.type, "null"], ...nullableEnum };
   }
   return { anyOf: [out, { type: "null" }] };
