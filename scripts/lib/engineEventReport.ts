@@ -80,6 +80,9 @@ const PROVIDER_VERSION_KEY = "providerVersion";
 export const NO_CHANGES_EXPECTED = /no changes were expected/i;
 /** Pulumi's colour directives in "raw" colour mode, e.g. `<{%fg 1%}>`. */
 const COLOR_DIRECTIVE = /<\{%[^%]*%\}>/g;
+/** ANSI colour sequences, in case a message was rendered for a terminal. */
+// eslint-disable-next-line no-control-regex
+const ANSI_SEQUENCE = /\u001b\[[0-9;]*m/g;
 const DYNAMIC_TYPE_PREFIX = "pulumi-nodejs:dynamic/";
 /** When a replacement shows as several steps, the most telling one names the change. */
 const REPLACE_OPS: ReadonlySet<OpType> = new Set(["replace", "create-replacement", "delete-replaced"]);
@@ -95,7 +98,7 @@ export function shortType(type: string): string {
 }
 
 export function cleanMessage(message: string): string {
-  return maskSecrets(message.replace(COLOR_DIRECTIVE, "")).trim();
+  return maskSecrets(message.replace(COLOR_DIRECTIVE, "").replace(ANSI_SEQUENCE, "")).trim();
 }
 
 /** Where a resource's live state lives, for sentences. */

@@ -129,6 +129,11 @@ describe("drift report", () => {
     expect(formatReportText(report)).not.toContain("hunter2");
   });
 
+  test("terminal colour codes do not reach the report", () => {
+    const report = drift(refreshErrorStream("\u001b[31mconnect ECONNREFUSED 10.0.0.5:5432\u001b[0m"));
+    expect(report.errors[0].message).toBe("connect ECONNREFUSED 10.0.0.5:5432");
+  });
+
   test("a command error other than --expect-no-changes is an error even without error events", () => {
     const report = drift(noDriftStream(), new Error("error: could not load plugin for pulumi-nodejs provider"));
     expect(report.status).toBe("error");
