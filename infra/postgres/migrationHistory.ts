@@ -190,6 +190,7 @@ async function runStatements(client: Client, file: string, sql: string, statemen
 }
 
 const ROLLED_BACK = "Nothing was applied and nothing was recorded: the transaction was rolled back. Fix the file and deploy again.";
+const NOT_REVERTED = "Nothing was reverted: the transaction was rolled back and the history row is kept. Fix the down file and delete again.";
 const NOT_RECORDED =
   "The file runs outside a transaction, so nothing was recorded, but the statement may have left something behind " +
   "(create index concurrently leaves an INVALID index: drop it) before you deploy again.";
@@ -231,7 +232,7 @@ export async function revertMigration(client: Client, version: string, name: str
     if (!(await lockHistoryInTransaction(client, false))) return false;
     const recorded = await client.query(READ_HISTORY_SQL, [version]);
     if (recorded.rowCount === 0) return false;
-    await runStatements(client, file, downSql, down, ROLLED_BACK);
+    await runStatements(client, file, downSql, down, NOT_REVERTED);
     await client.query(DELETE_HISTORY_SQL, [version]);
     return true;
   });
