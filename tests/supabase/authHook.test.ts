@@ -2,6 +2,7 @@
 // for drift, disables it on delete, and refuses URIs the Supabase CLI and Auth would refuse.
 import { CUSTOM_ACCESS_TOKEN_HOOK_URI } from "../../infra/adminSurface";
 import { authHookProvider, pgFunctionsUriProblem, type AuthHookInputs, type AuthHookOutputs } from "../../infra/supabase/authHook";
+import { ACCESS_TOKEN_ENV } from "../../infra/supabase/credentials";
 import { rejectionOf, serialized, useFakeManagementApi } from "./helpers";
 
 const ctx = useFakeManagementApi();
@@ -14,6 +15,13 @@ describe("AuthHook check", () => {
   it("accepts the stack's hook", async () => {
     const result = await authHookProvider.check!({} as AuthHookInputs, inputs("abcdefghijklmnopqrst"));
     expect(result.failures).toEqual([]);
+  });
+
+  it("fails without a token, and on an API URL that is not http(s)", async () => {
+    delete process.env[ACCESS_TOKEN_ENV];
+    const result = await authHookProvider.check!({} as AuthHookInputs, inputs("abcdefghijklmnopqrst", { apiUrl: "ftp://api.example" }));
+    expect(result.failures?.map((failure) => failure.property)).toEqual(["accessToken", "apiUrl"]);
+    expect(result.failures?.[0].reason).toMatch(/SUPABASE_ACCESS_TOKEN.*supabase:accessToken/);
   });
 
   it.each([

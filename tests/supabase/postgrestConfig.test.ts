@@ -2,6 +2,7 @@
 // keeps every other entry, shows removals made in the dashboard as drift, and on delete
 // removes only what it added.
 import { postgrestConfigProvider, type PostgrestConfigInputs, type PostgrestConfigOutputs } from "../../infra/supabase/postgrestConfig";
+import { ACCESS_TOKEN_ENV } from "../../infra/supabase/credentials";
 import { rejectionOf, serialized, useFakeManagementApi } from "./helpers";
 
 const ctx = useFakeManagementApi();
@@ -23,6 +24,12 @@ describe("PostgrestConfig check", () => {
     expect(bad.failures?.map((failure) => failure.property).sort()).toEqual(["projectRef", "schemas"]);
     const empty = await postgrestConfigProvider.check!({} as PostgrestConfigInputs, inputs("abcdefghijklmnopqrst", []));
     expect(empty.failures?.map((failure) => failure.property)).toEqual(["schemas"]);
+  });
+
+  it("fails without a token, naming both ways to give one", async () => {
+    delete process.env[ACCESS_TOKEN_ENV];
+    const result = await postgrestConfigProvider.check!({} as PostgrestConfigInputs, inputs("abcdefghijklmnopqrst"));
+    expect(result.failures).toEqual([{ property: "accessToken", reason: expect.stringMatching(/SUPABASE_ACCESS_TOKEN.*supabase:accessToken/) }]);
   });
 
   it("accepts a project ref that is unknown during preview", async () => {
