@@ -2,6 +2,7 @@
 // migration files) passes every policy of the pack, for every target and for a production stack.
 import { policies } from "../../policy/policies";
 import { messages, runPack } from "./policyHarness";
+import { UNKNOWN_STRING } from "./registeredResources";
 import { asPolicyResources, compliantStack, Target } from "./stackFixture";
 
 describe("the compliant fixture", () => {
@@ -23,5 +24,15 @@ describe("the compliant fixture", () => {
     ]);
     const prod = await runPack(policies, asPolicyResources(compliantStack({ stack: "prod" })));
     expect(prod.notApplicable).toEqual([]);
+  });
+
+  it("runs during the preview of a new stack, when the values the Project computes are unknown", async () => {
+    const resources = compliantStack().map((resource) => {
+      const inputs = { ...resource.inputs };
+      for (const prop of ["connection", "projectRef"]) if (prop in inputs) inputs[prop] = UNKNOWN_STRING;
+      return { ...resource, inputs };
+    });
+    expect(resources.filter((resource) => resource.inputs.connection === UNKNOWN_STRING)).toHaveLength(25); // extension, 10 migrations, 13 grants, the job
+    expect(messages(await runPack(policies, asPolicyResources(resources)))).toEqual([]);
   });
 });
