@@ -3,8 +3,8 @@
 // concurrent deployers.
 import { sha256Hex } from "../../infra/migrations";
 import { MIGRATION_LOCK_KEY, migrationProvider, MigrationInputs, MigrationOutputs, NO_RECORDED_STATEMENTS, statementsChecksum } from "../../infra/postgres";
-import { createFreshDatabase, FreshDatabase, withClient } from "../support/db";
-import { queryRows, rejectionOf } from "./support";
+import { withClient } from "../support/db";
+import { queryRows, rejectionOf, useFreshDatabase } from "./support";
 
 interface HistoryRow extends Record<string, unknown> {
   version: string;
@@ -35,28 +35,23 @@ async function deploy(inputs: MigrationInputs): Promise<MigrationOutputs> {
   return outs as MigrationOutputs;
 }
 
-let db: FreshDatabase;
-beforeEach(async () => {
-  db = await createFreshDatabase("pg_migration");
-});
-afterEach(async () => {
-  await db.drop();
-});
 
 describe("Migration: create, read, diff, update, delete", () => {
+  const database = useFreshDatabase("pg_migration");
+
   const sql = "-- the lifecycle table\ncreate table public.lifecycle (id int primary key);\ninsert into public.lifecycle values (1);\n";
 
   it("applies the file in one transaction and records it as the Supabase CLI does", async () => {
-    const inputs = migration(db.url, "20260101000000", "lifecycle", sql);
+    const inputs = migration(database().url, "20260101000000", "lifecycle", sql);
     const outs = await deploy(inputs);
     expect(outs).toMatchObject({ ...inputs, allowOutOfOrder: false });
     const statements = ["-- the lifecycle table\ncreate table public.lifecycle (id int primary key)", "insert into public.lifecycle values (1)"];
     expect(outs.statementsChecksum).toBe(statementsChecksum(statements));
-    expect(await history(db.url)).toEqual([{ version: "20260101000000", name: "lifecycle", statements }]);
-    expect(await queryRows(db.url, "select id from public.lifecycle")).toEqual([{ id: 1 }]);
+    expect(await history(database().url)).toEqual([{ version: "20260101000000", name: "lifecycle", statements }]);
+    expect(await queryRows(database().url, "select id from public.lifecycle")).toEqual([{ id: 1 }]);
     // The table has the CLI's columns and key.
     const columns = await queryRows(
-      db.url,
+      database().url,
       "select column_name, data_type from information_schema.columns where table_schema = 'supabase_migrations' and table_name = 'schema_migrations' order by ordinal_position",
     );
     expect(columns).toEqual([
@@ -67,22 +62,22 @@ describe("Migration: create, read, diff, update, delete", () => {
   });
 
   it("reads back what it created, diffs quietly, and stores connection and providerVersion changes without database work", async () => {
-    const inputs = migration(db.url, "20260101000000", "lifecycle", sql);
+    const inputs = migration(database().url, "20260101000000", "lifecycle", sql);
     const outs = await deploy(inputs);
     const read = await migrationProvider.read!("20260101000000", outs);
     expect(read).toEqual({ id: "20260101000000", props: outs });
     expect(await migrationProvider.diff!("20260101000000", outs, inputs)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
 
-    const moved = { ...inputs, providerVersion: "v2", connection: `${db.url}?application_name=rotated` };
+    const moved = { ...inputs, providerVersion: "v2", connection: `${database().url}?application_name=rotated` };
     expect(await migrationProvider.diff!("20260101000000", outs, moved)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
     // Re-running the file would fail on the primary key: update must not touch the database.
     const updated = await migrationProvider.update!("20260101000000", outs, moved);
     expect(updated.outs).toMatchObject({ providerVersion: "v2", connection: moved.connection, checksum: inputs.checksum });
-    expect(await queryRows(db.url, "select count(*)::int as n from public.lifecycle")).toEqual([{ n: 1 }]);
+    expect(await queryRows(database().url, "select count(*)::int as n from public.lifecycle")).toEqual([{ n: 1 }]);
   });
 
   it("replaces on a new version or name, and reports a changed file as an update that update refuses", async () => {
-    const inputs = migration(db.url, "20260101000000", "lifecycle", sql);
+    const inputs = migration(database().url, "20260101000000", "lifecycle", sql);
     const outs = await deploy(inputs);
     expect(await migrationProvider.diff!("x", outs, { ...inputs, version: "20260101000001" })).toEqual({
       changes: true,
@@ -91,7 +86,7 @@ describe("Migration: create, read, diff, update, delete", () => {
     });
     expect(await migrationProvider.diff!("x", outs, { ...inputs, name: "renamed" })).toMatchObject({ replaces: ["name"] });
 
-    const edited = migration(db.url, "20260101000000", "lifecycle", `${sql}insert into public.lifecycle values (2);\n`);
+    const edited = migration(database().url, "20260101000000", "lifecycle", `${sql}insert into public.lifecycle values (2);\n`);
     const diff = await migrationProvider.diff!("20260101000000", outs, edited);
     expect(diff).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
     const error = await rejectionOf(migrationProvider.update!("20260101000000", outs, edited));
@@ -99,97 +94,101 @@ describe("Migration: create, read, diff, update, delete", () => {
       `migration 20260101000000_lifecycle was applied with checksum ${inputs.checksum}; the file now has ${edited.checksum}. ` +
         "Applied migrations are immutable: restore the file and add a new migration",
     );
-    expect(await queryRows(db.url, "select id from public.lifecycle order by id")).toEqual([{ id: 1 }]);
+    expect(await queryRows(database().url, "select id from public.lifecycle order by id")).toEqual([{ id: 1 }]);
   });
 
   it("delete leaves the schema and the history row when there is no down file", async () => {
-    const outs = await deploy(migration(db.url, "20260101000000", "lifecycle", sql));
+    const outs = await deploy(migration(database().url, "20260101000000", "lifecycle", sql));
     await migrationProvider.delete!("20260101000000", outs);
-    expect(await tableExists(db.url, "public.lifecycle")).toBe(true);
-    expect((await history(db.url)).map((row) => row.version)).toEqual(["20260101000000"]);
+    expect(await tableExists(database().url, "public.lifecycle")).toBe(true);
+    expect((await history(database().url)).map((row) => row.version)).toEqual(["20260101000000"]);
   });
 
   it("delete runs the down file and removes the history row; a second delete does nothing", async () => {
     const downSql = "drop table public.lifecycle;\n";
-    const outs = await deploy(migration(db.url, "20260101000000", "lifecycle", sql, { downSql }));
+    const outs = await deploy(migration(database().url, "20260101000000", "lifecycle", sql, { downSql }));
     await migrationProvider.delete!("20260101000000", outs);
-    expect(await tableExists(db.url, "public.lifecycle")).toBe(false);
-    expect(await history(db.url)).toEqual([]);
+    expect(await tableExists(database().url, "public.lifecycle")).toBe(false);
+    expect(await history(database().url)).toEqual([]);
     await migrationProvider.delete!("20260101000000", outs);
   });
 
   it("names the down file, statement and line when a down file fails, and keeps the row", async () => {
-    const outs = await deploy(migration(db.url, "20260101000000", "lifecycle", sql, { downSql: "drop table public.lifecycle;\ndrop table public.nope;\n" }));
+    const outs = await deploy(migration(database().url, "20260101000000", "lifecycle", sql, { downSql: "drop table public.lifecycle;\ndrop table public.nope;\n" }));
     const error = await rejectionOf(migrationProvider.delete!("20260101000000", outs));
     expect(error.message).toContain("migration 20260101000000_lifecycle.down.sql failed at statement 2 (line 2");
     expect(error.message).toContain('table "nope" does not exist');
     expect(error.message).toContain("Nothing was reverted: the transaction was rolled back and the history row is kept.");
-    expect(await tableExists(db.url, "public.lifecycle")).toBe(true);
-    expect(await history(db.url)).toHaveLength(1);
+    expect(await tableExists(database().url, "public.lifecycle")).toBe(true);
+    expect(await history(database().url)).toHaveLength(1);
   });
 });
 
 describe("Migration: history rules", () => {
+  const database = useFreshDatabase("pg_migration");
+
   it("adopts a version recorded with the same statements without running it again", async () => {
     const sql = "create table public.once (id int primary key);\ninsert into public.once values (1);\n";
-    const inputs = migration(db.url, "20260101000000", "once", sql);
+    const inputs = migration(database().url, "20260101000000", "once", sql);
     const first = await deploy(inputs);
     const second = await deploy(inputs);
     expect(second).toEqual(first);
-    expect(await queryRows(db.url, "select count(*)::int as n from public.once")).toEqual([{ n: 1 }]);
+    expect(await queryRows(database().url, "select count(*)::int as n from public.once")).toEqual([{ n: 1 }]);
   });
 
   it("adopts a migration the Supabase CLI recorded (same statement split) without running it", async () => {
     const sql = "-- made by the CLI\ncreate table public.cli_made (id int);\n\ncomment on table public.cli_made is 'x; y';\n-- trailing note\n";
     // What `supabase db push` records for this file (pkg/parser SplitAndTrim).
     const cliStatements = ["-- made by the CLI\ncreate table public.cli_made (id int)", "comment on table public.cli_made is 'x; y'", "-- trailing note"];
-    await withClient(db.url, async (client) => {
+    await withClient(database().url, async (client) => {
       await client.query(
         "create schema supabase_migrations; create table supabase_migrations.schema_migrations (version text not null primary key, statements text[], name text)",
       );
       await client.query("insert into supabase_migrations.schema_migrations values ($1, $2, $3)", ["20260101000000", cliStatements, "cli_made"]);
     });
-    const outs = await deploy(migration(db.url, "20260101000000", "cli_made", sql));
+    const outs = await deploy(migration(database().url, "20260101000000", "cli_made", sql));
     expect(outs.statementsChecksum).toBe(statementsChecksum(cliStatements));
     // Adopted: the file was not run (it would have created the table).
-    expect(await tableExists(db.url, "public.cli_made")).toBe(false);
+    expect(await tableExists(database().url, "public.cli_made")).toBe(false);
   });
 
   it("adopts a row recorded without statements and fills them in", async () => {
     const sql = "create table public.repaired (id int);\n";
-    await withClient(db.url, async (client) => {
+    await withClient(database().url, async (client) => {
       await client.query("create schema supabase_migrations; create table supabase_migrations.schema_migrations (version text primary key, name text, statements text[])");
       await client.query("insert into supabase_migrations.schema_migrations (version) values ('20260101000000')");
     });
-    await deploy(migration(db.url, "20260101000000", "repaired", sql));
-    expect(await tableExists(db.url, "public.repaired")).toBe(false);
-    expect(await history(db.url)).toEqual([{ version: "20260101000000", name: "repaired", statements: ["create table public.repaired (id int)"] }]);
+    await deploy(migration(database().url, "20260101000000", "repaired", sql));
+    expect(await tableExists(database().url, "public.repaired")).toBe(false);
+    expect(await history(database().url)).toEqual([{ version: "20260101000000", name: "repaired", statements: ["create table public.repaired (id int)"] }]);
   });
 
   it("refuses a version recorded with different statements, and says what to do", async () => {
-    await deploy(migration(db.url, "20260101000000", "first", "create table public.first_one (id int);\n"));
-    const error = await rejectionOf(deploy(migration(db.url, "20260101000000", "first", "create table public.other_one (id int);\n")));
+    await deploy(migration(database().url, "20260101000000", "first", "create table public.first_one (id int);\n"));
+    const error = await rejectionOf(deploy(migration(database().url, "20260101000000", "first", "create table public.other_one (id int);\n")));
     expect(error.message).toMatch(/^migration 20260101000000_first\.sql: its version is already recorded .* with different statements/);
     expect(error.message).toContain("Applied migrations are immutable");
     expect(error.message).toContain("new migration");
-    expect(await tableExists(db.url, "public.other_one")).toBe(false);
+    expect(await tableExists(database().url, "public.other_one")).toBe(false);
   });
 
   it("refuses a version older than the newest recorded one unless allowOutOfOrder", async () => {
-    await deploy(migration(db.url, "20260101000002", "newer", "create table public.newer (id int);\n"));
-    const older = migration(db.url, "20260101000001", "older", "create table public.older (id int);\n");
+    await deploy(migration(database().url, "20260101000002", "newer", "create table public.newer (id int);\n"));
+    const older = migration(database().url, "20260101000001", "older", "create table public.older (id int);\n");
     const error = await rejectionOf(deploy(older));
     expect(error.message).toContain("migration 20260101000001_older.sql is older than the newest recorded migration (20260101000002)");
     expect(error.message).toContain("allowOutOfOrder");
-    expect(await tableExists(db.url, "public.older")).toBe(false);
+    expect(await tableExists(database().url, "public.older")).toBe(false);
 
     await deploy({ ...older, allowOutOfOrder: true });
-    expect(await tableExists(db.url, "public.older")).toBe(true);
-    expect((await history(db.url)).map((row) => row.version)).toEqual(["20260101000001", "20260101000002"]);
+    expect(await tableExists(database().url, "public.older")).toBe(true);
+    expect((await history(database().url)).map((row) => row.version)).toEqual(["20260101000001", "20260101000002"]);
   });
 });
 
 describe("Migration: a failing statement", () => {
+  const database = useFreshDatabase("pg_migration");
+
   const broken = [
     "-- three statements; the third one is wrong",
     "create table public.half (id int);",
@@ -200,85 +199,89 @@ describe("Migration: a failing statement", () => {
   ].join("\n");
 
   it("rolls everything back, records nothing, and points at the statement, line and column", async () => {
-    const error = await rejectionOf(deploy(migration(db.url, "20260101000000", "broken", broken)));
+    const error = await rejectionOf(deploy(migration(database().url, "20260101000000", "broken", broken)));
     expect(error.message).toContain("migration 20260101000000_broken.sql failed at statement 3 (line 4, column 16)");
     expect(error.message).toContain('relation "public.half_typo" does not exist (SQLSTATE 42P01)');
     expect(error.message).toContain("4 | select id from public.half_typo;");
     expect(error.message).toContain("Nothing was applied and nothing was recorded");
     expect(error.code).toBe("42P01");
-    expect(await tableExists(db.url, "public.half")).toBe(false);
-    expect(await history(db.url)).toEqual([]);
+    expect(await tableExists(database().url, "public.half")).toBe(false);
+    expect(await history(database().url)).toEqual([]);
 
     // Fixed file: applies.
     const fixed = broken.replace("public.half_typo", "public.half");
-    await deploy(migration(db.url, "20260101000000", "broken", fixed));
-    expect(await tableExists(db.url, "public.never")).toBe(true);
-    expect((await history(db.url)).map((row) => row.version)).toEqual(["20260101000000"]);
+    await deploy(migration(database().url, "20260101000000", "broken", fixed));
+    expect(await tableExists(database().url, "public.never")).toBe(true);
+    expect((await history(database().url)).map((row) => row.version)).toEqual(["20260101000000"]);
   });
 
   it("carries PostgreSQL's hint, and counts characters (not bytes) for the column", async () => {
     const sql = "-- naïve café: multi-byte text before the error\nselect 'é', pg_catalog.no_such_function(1);\n";
-    const error = await rejectionOf(deploy(migration(db.url, "20260101000000", "hinted", sql)));
+    const error = await rejectionOf(deploy(migration(database().url, "20260101000000", "hinted", sql)));
     expect(error.message).toContain("failed at statement 1 (line 2, column 13)");
     expect(error.message).toContain("hint: No function matches the given name and argument types.");
   });
 
   it("reports SQL that does not parse in check, with line and column, before anything runs", async () => {
     const sql = "create table public.ok (id int);\ncreate tabel public.bad (id int);\n";
-    const inputs = migration(db.url, "20260101000000", "unparsable", sql);
+    const inputs = migration(database().url, "20260101000000", "unparsable", sql);
     const checked = await migrationProvider.check!({} as MigrationInputs, inputs);
     expect(checked.failures).toEqual([
       { property: "sql", reason: expect.stringContaining('20260101000000_unparsable.sql: syntax error at or near "tabel" at line 2, column 8') },
     ]);
     const error = await rejectionOf(migrationProvider.create(inputs));
     expect(error.message).toContain("line 2, column 8");
-    expect(await history(db.url)).toEqual([]);
+    expect(await history(database().url)).toEqual([]);
   });
 
   it("refuses a file that commits or rolls back its own transaction", async () => {
-    const inputs = migration(db.url, "20260101000000", "self_commit", "create table public.sc (id int);\ncommit;\n");
+    const inputs = migration(database().url, "20260101000000", "self_commit", "create table public.sc (id int);\ncommit;\n");
     const checked = await migrationProvider.check!({} as MigrationInputs, inputs);
     expect(checked.failures).toEqual([{ property: "sql", reason: expect.stringContaining("statement 2 (line 2) controls the transaction") }]);
     await rejectionOf(migrationProvider.create(inputs));
-    expect(await tableExists(db.url, "public.sc")).toBe(false);
+    expect(await tableExists(database().url, "public.sc")).toBe(false);
   });
 });
 
 describe("Migration: no-transaction files", () => {
+  const database = useFreshDatabase("pg_migration");
+
   it("runs create index concurrently outside a transaction and records it", async () => {
-    await deploy(migration(db.url, "20260101000000", "table", "create table public.indexed (id int);\n"));
+    await deploy(migration(database().url, "20260101000000", "table", "create table public.indexed (id int);\n"));
     const sql = "-- migration: no-transaction\n-- builds the index without blocking writes\ncreate index concurrently if not exists indexed_id on public.indexed (id);\n";
-    await deploy(migration(db.url, "20260101000001", "index", sql));
-    expect(await tableExists(db.url, "public.indexed_id")).toBe(true);
-    expect((await history(db.url)).map((row) => row.version)).toEqual(["20260101000000", "20260101000001"]);
+    await deploy(migration(database().url, "20260101000001", "index", sql));
+    expect(await tableExists(database().url, "public.indexed_id")).toBe(true);
+    expect((await history(database().url)).map((row) => row.version)).toEqual(["20260101000000", "20260101000001"]);
     // Adopted the second time.
-    await deploy(migration(db.url, "20260101000001", "index", sql));
+    await deploy(migration(database().url, "20260101000001", "index", sql));
   });
 
   it("enforces exactly one statement", async () => {
     const sql = "-- migration: no-transaction\ncreate table public.a (id int);\ncreate index concurrently a_id on public.a (id);\n";
-    const inputs = migration(db.url, "20260101000000", "two", sql);
+    const inputs = migration(database().url, "20260101000000", "two", sql);
     const checked = await migrationProvider.check!({} as MigrationInputs, inputs);
     expect(checked.failures).toEqual([{ property: "sql", reason: expect.stringContaining("must hold exactly one statement; it has 2") }]);
     await rejectionOf(migrationProvider.create(inputs));
-    expect(await tableExists(db.url, "public.a")).toBe(false);
+    expect(await tableExists(database().url, "public.a")).toBe(false);
   });
 
   it("tells how to fix create index concurrently in a transactional file", async () => {
-    await deploy(migration(db.url, "20260101000000", "table", "create table public.t (id int);\n"));
-    const error = await rejectionOf(deploy(migration(db.url, "20260101000001", "index", "create index concurrently t_id on public.t (id);\n")));
+    await deploy(migration(database().url, "20260101000000", "table", "create table public.t (id int);\n"));
+    const error = await rejectionOf(deploy(migration(database().url, "20260101000001", "index", "create index concurrently t_id on public.t (id);\n")));
     expect(error.message).toContain("SQLSTATE 25001");
     expect(error.message).toContain('"-- migration: no-transaction"');
   });
 });
 
 describe("Migration: drift of the history row", () => {
+  const database = useFreshDatabase("pg_migration");
+
   const sql = "create table if not exists public.drifting (id int);\n";
 
   it("reports an edited row as a changed checksum, and update restores the row", async () => {
-    const inputs = migration(db.url, "20260101000000", "drifting", sql);
+    const inputs = migration(database().url, "20260101000000", "drifting", sql);
     const outs = await deploy(inputs);
-    await withClient(db.url, (client) =>
+    await withClient(database().url, (client) =>
       client.query("update supabase_migrations.schema_migrations set statements = array['select 1'] where version = '20260101000000'"),
     );
     const read = await migrationProvider.read!("20260101000000", outs);
@@ -289,47 +292,49 @@ describe("Migration: drift of the history row", () => {
 
     const updated = await migrationProvider.update!("20260101000000", read.props as MigrationOutputs, inputs);
     expect(updated.outs?.checksum).toBe(inputs.checksum);
-    expect(await history(db.url)).toEqual([{ version: "20260101000000", name: "drifting", statements: ["create table if not exists public.drifting (id int)"] }]);
+    expect(await history(database().url)).toEqual([{ version: "20260101000000", name: "drifting", statements: ["create table if not exists public.drifting (id int)"] }]);
     expect((await migrationProvider.read!("20260101000000", updated.outs as MigrationOutputs)).props?.checksum).toBe(inputs.checksum);
   });
 
   it("reports a row without statements as drift", async () => {
-    const outs = await deploy(migration(db.url, "20260101000000", "drifting", sql));
-    await withClient(db.url, (client) => client.query("update supabase_migrations.schema_migrations set statements = null"));
+    const outs = await deploy(migration(database().url, "20260101000000", "drifting", sql));
+    await withClient(database().url, (client) => client.query("update supabase_migrations.schema_migrations set statements = null"));
     expect((await migrationProvider.read!("20260101000000", outs)).props?.checksum).toBe(NO_RECORDED_STATEMENTS);
   });
 
   it("reports a deleted row as gone, and create re-applies and records it", async () => {
-    const inputs = migration(db.url, "20260101000000", "drifting", sql);
+    const inputs = migration(database().url, "20260101000000", "drifting", sql);
     const outs = await deploy(inputs);
-    await withClient(db.url, (client) => client.query("delete from supabase_migrations.schema_migrations"));
+    await withClient(database().url, (client) => client.query("delete from supabase_migrations.schema_migrations"));
     const read = await migrationProvider.read!("20260101000000", outs);
     expect(read.id).toBeFalsy();
     await deploy(inputs);
-    expect((await history(db.url)).map((row) => row.version)).toEqual(["20260101000000"]);
+    expect((await history(database().url)).map((row) => row.version)).toEqual(["20260101000000"]);
     expect((await migrationProvider.read!("20260101000000", outs)).props?.checksum).toBe(inputs.checksum);
   });
 
   it("reports gone when the history table itself is missing", async () => {
-    const outs = await deploy(migration(db.url, "20260101000000", "drifting", sql));
-    await withClient(db.url, (client) => client.query("drop schema supabase_migrations cascade"));
+    const outs = await deploy(migration(database().url, "20260101000000", "drifting", sql));
+    await withClient(database().url, (client) => client.query("drop schema supabase_migrations cascade"));
     expect((await migrationProvider.read!("20260101000000", outs)).id).toBeFalsy();
   });
 
   it("restores an edited row of an older migration even when newer ones are recorded", async () => {
-    const older = migration(db.url, "20260101000000", "drifting", sql);
+    const older = migration(database().url, "20260101000000", "drifting", sql);
     const outs = await deploy(older);
-    await deploy(migration(db.url, "20260101000005", "newer", "select 1;\n"));
-    await withClient(db.url, (client) =>
+    await deploy(migration(database().url, "20260101000005", "newer", "select 1;\n"));
+    await withClient(database().url, (client) =>
       client.query("update supabase_migrations.schema_migrations set statements = array['edited'] where version = '20260101000000'"),
     );
     const read = await migrationProvider.read!("20260101000000", outs);
     await migrationProvider.update!("20260101000000", read.props as MigrationOutputs, older);
-    expect((await history(db.url))[0].statements).toEqual(["create table if not exists public.drifting (id int)"]);
+    expect((await history(database().url))[0].statements).toEqual(["create table if not exists public.drifting (id int)"]);
   });
 });
 
 describe("Migration: concurrent deployers", () => {
+  const database = useFreshDatabase("pg_migration");
+
   const LOG_SQL = "create table if not exists public.apply_log (seq bigint generated always as identity, version text);\n";
 
   function logged(version: string): string {
@@ -371,9 +376,9 @@ describe("Migration: concurrent deployers", () => {
   }
 
   it("applies the same migration once when two deployers create it at the same time", async () => {
-    const inputs = migration(db.url, "20260101000000", "shared", logged("20260101000000"));
+    const inputs = migration(database().url, "20260101000000", "shared", logged("20260101000000"));
     // Serialize from the test: both wait for the lock, then run one after the other.
-    const both = await withLockHeld(db.url, async (hold) => {
+    const both = await withLockHeld(database().url, async (hold) => {
       const first = migrationProvider.create(inputs);
       await hold(1);
       const second = migrationProvider.create(inputs);
@@ -382,14 +387,14 @@ describe("Migration: concurrent deployers", () => {
     });
     const results = await Promise.all(both);
     expect(results[0]).toEqual(results[1]);
-    expect(await applyLog(db.url)).toEqual(["20260101000000"]);
-    expect((await history(db.url)).map((row) => row.version)).toEqual(["20260101000000"]);
+    expect(await applyLog(database().url)).toEqual(["20260101000000"]);
+    expect((await history(database().url)).map((row) => row.version)).toEqual(["20260101000000"]);
   });
 
   it("applies two different migrations one after the other, in version order", async () => {
-    const one = migration(db.url, "20260101000001", "one", logged("20260101000001"));
-    const two = migration(db.url, "20260101000002", "two", logged("20260101000002"));
-    const both = await withLockHeld(db.url, async (hold) => {
+    const one = migration(database().url, "20260101000001", "one", logged("20260101000001"));
+    const two = migration(database().url, "20260101000002", "two", logged("20260101000002"));
+    const both = await withLockHeld(database().url, async (hold) => {
       const first = migrationProvider.create(one);
       await hold(1);
       const second = migrationProvider.create(two);
@@ -397,14 +402,14 @@ describe("Migration: concurrent deployers", () => {
       return [first, second];
     });
     await Promise.all(both);
-    expect(await applyLog(db.url)).toEqual(["20260101000001", "20260101000002"]);
-    expect((await history(db.url)).map((row) => row.version)).toEqual(["20260101000001", "20260101000002"]);
+    expect(await applyLog(database().url)).toEqual(["20260101000001", "20260101000002"]);
+    expect((await history(database().url)).map((row) => row.version)).toEqual(["20260101000001", "20260101000002"]);
   });
 
   it("refuses the older of two racing migrations when the newer one got the lock first", async () => {
-    const one = migration(db.url, "20260101000001", "one", logged("20260101000001"));
-    const two = migration(db.url, "20260101000002", "two", logged("20260101000002"));
-    const both = await withLockHeld(db.url, async (hold) => {
+    const one = migration(database().url, "20260101000001", "one", logged("20260101000001"));
+    const two = migration(database().url, "20260101000002", "two", logged("20260101000002"));
+    const both = await withLockHeld(database().url, async (hold) => {
       const newer = migrationProvider.create(two);
       await hold(1);
       const older = migrationProvider.create(one);
@@ -415,8 +420,8 @@ describe("Migration: concurrent deployers", () => {
     expect(newer.status).toBe("fulfilled");
     expect(older.status).toBe("rejected");
     expect((older as PromiseRejectedResult).reason.message).toContain("out of order");
-    expect(await applyLog(db.url)).toEqual(["20260101000002"]);
-    expect((await history(db.url)).map((row) => row.version)).toEqual(["20260101000002"]);
+    expect(await applyLog(database().url)).toEqual(["20260101000002"]);
+    expect((await history(database().url)).map((row) => row.version)).toEqual(["20260101000002"]);
   });
 });
 

@@ -1,7 +1,7 @@
 // Helpers of the Postgres resource tests: a login role whose password is a distinctive
 // secret (so a leak is detectable), URLs for it, and small queries.
 import { randomBytes } from "node:crypto";
-import { adminUrl, withClient } from "../support/db";
+import { adminUrl, createFreshDatabase, FreshDatabase, withClient } from "../support/db";
 
 export interface SecretRole {
   role: string;
@@ -68,4 +68,21 @@ export async function roundTripProvider<T>(provider: T): Promise<T> {
   const requireFromString = require("require-from-string") as (code: string) => { handler: () => T };
   const serialized = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
   return requireFromString(serialized.text).handler();
+}
+
+/** Registers a fresh database per test in the calling describe block; call the result for it. */
+export function useFreshDatabase(prefix: string, setupSql?: string): () => FreshDatabase {
+  let db: FreshDatabase | undefined;
+  beforeEach(async () => {
+    db = await createFreshDatabase(prefix);
+    if (setupSql) await withClient(db.url, (client) => client.query(setupSql));
+  });
+  afterEach(async () => {
+    await db?.drop();
+    db = undefined;
+  });
+  return () => {
+    if (!db) throw new Error("no database: useFreshDatabase works inside tests of its describe block");
+    return db;
+  };
 }
