@@ -281,7 +281,7 @@ describe("refresh_all_views with populated views", () => {
       refresher.on("notice", (notice) => warnings.push(`${notice.severity}: ${notice.message}`));
       await refresher.query("select analytics.refresh_all_views()");
 
-      const failing = ["active_learning_days", "streak_dropoffs", "quiz_completion_rates", "summary_stats"];
+      const failing: AnalyticsView[] = ["active_learning_days", "streak_dropoffs", "quiz_completion_rates", "summary_stats"];
       const working = ANALYTICS_VIEWS.filter((view) => !failing.includes(view));
       const run = await latestRun(observer);
       expect(run).toMatchObject({ status: "failed", skipped: false, failed_views: failing });

@@ -5,7 +5,7 @@
 import { Client } from "pg";
 import { ANALYTICS_VIEWS } from "../../infra/adminSurface";
 import { applyGrants, applyMigrations } from "../support/applySql";
-import { createFreshDatabase, FreshDatabase, withClient } from "../support/db";
+import { createFreshDatabase, FreshDatabase } from "../support/db";
 import { generateLearningData, loadLearningData, sortByKey, VIEW_KEYS } from "../support/learningData";
 import { attempt, AttemptResult, Caller, CALLER_NAMES, RAW_TEXT } from "../support/securityMatrix";
 
