@@ -1,9 +1,10 @@
 // AnalyticsFoundation: the whole deployment as one component, for every target.
 //
-//   RandomPassword ─► Project ─► PostgrestConfig            (target supabase; adopted for supabase-existing)
+//   RandomPassword ─► Project                       (target supabase; adopted for supabase-existing)
 //                        │
 //                        ▼ connection (or databaseUrl for target postgres)
-//   Extension pg_cron, Migration chain, Grants, CronJob, AuthHook
+//   Extension pg_cron, Migration chain ─► PostgrestConfig (once schema analytics exists),
+//   Grants, CronJob, AuthHook
 //
 // Each step is a named method below, so the order of the graph reads top to bottom.
 import * as pulumi from "@pulumi/pulumi";
@@ -98,11 +99,11 @@ export class AnalyticsFoundation extends pulumi.ComponentResource {
     this.args = args;
 
     const project = this.createProject();
-    const postgrestConfig = project && this.createPostgrestConfig(project);
     this.connection = pulumi.secret(project ? project.connection : pulumi.output(this.postgresTarget().databaseUrl));
 
     const extension = this.createExtension();
     const migrations = this.createMigrations();
+    const postgrestConfig = project && this.createPostgrestConfig(project, migrations);
     const grants = this.createGrants(migrations, postgrestConfig);
     const cronJob = this.createCronJob(extension, migrations);
     const authHook = project && this.createAuthHook(project, migrations, grants);
@@ -172,12 +173,17 @@ export class AnalyticsFoundation extends pulumi.ComponentResource {
     );
   }
 
-  /** Exposes schema analytics to the Data API, so `supabase.schema('analytics').rpc(...)` works. */
-  private createPostgrestConfig(project: Project): PostgrestConfig {
+  /**
+   * Exposes schema analytics to the Data API, so `supabase.schema('analytics').rpc(...)` works.
+   * It waits for the migration that creates the schema: PostgREST cannot load a schema cache
+   * that names a schema which does not exist.
+   */
+  private createPostgrestConfig(project: Project, migrations: Map<string, Migration>): PostgrestConfig {
+    const schemaMigration = this.requireMigration(migrations, MIGRATION_VERSIONS.rbac, "creates schema analytics");
     return new PostgrestConfig(
       "postgrest-config",
       { projectRef: project.ref, schemas: [API_SCHEMA], ...this.supabaseApi() },
-      { parent: this },
+      { parent: this, dependsOn: [schemaMigration] },
     );
   }
 

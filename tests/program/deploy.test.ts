@@ -123,15 +123,16 @@ describe("deploying target postgres end to end", () => {
     expect(drift.map(({ name, property }) => ({ name, property })).sort((a, b) => a.name.localeCompare(b.name))).toEqual(
       [
         { name: "cron-refresh-analytics-views", property: "schedule" },
-        { name: grantResourceName(revoked), property: "id" },
+        { name: grantResourceName(revoked), property: "granted" },
         { name: `migration-${VERSIONS[3]}`, property: "id" },
       ].sort((a, b) => a.name.localeCompare(b.name)),
     );
     expect(drift.find((entry) => entry.property === "schedule")).toMatchObject({ old: "*/30 * * * *", new: "*/15 * * * *" });
+    expect(drift.find((entry) => entry.property === "granted")).toMatchObject({ old: true, new: false });
 
     const restored = await deploy({ databaseUrl: url, config: { migrationsDir }, state });
     expect(restored.changes.map((change) => `${change.op} ${change.name}`).sort()).toEqual(
-      [`update cron-refresh-analytics-views`, `create ${grantResourceName(revoked)}`, `create migration-${VERSIONS[3]}`].sort(),
+      [`update cron-refresh-analytics-views`, `update ${grantResourceName(revoked)}`, `update migration-${VERSIONS[3]}`].sort(),
     );
     state = restored.state;
     expect((await refresh({ databaseUrl: url, state })).drift).toEqual([]);

@@ -126,8 +126,9 @@ describe.each([
   });
 
   if (target === "supabase") {
-    it("exposes analytics through PostgREST before the analytics grants", () => {
+    it("exposes analytics through PostgREST once the schema exists, and before the analytics grants", () => {
       expect(named.get("postgrest-config")!.inputs).toMatchObject({ schemas: ["analytics"] });
+      expect(dependsOn(named, "postgrest-config", `migration-${MIGRATION_VERSIONS.rbac}`)).toBe(true);
       for (const grant of ALL_GRANTS.filter((g) => g.object.startsWith("analytics"))) {
         expect({ grant: grantResourceName(grant), ok: dependsOn(named, grantResourceName(grant), "postgrest-config") }).toEqual({
           grant: grantResourceName(grant),

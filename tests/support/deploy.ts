@@ -99,6 +99,10 @@ export class DeployError extends Error {
   }
 }
 
+function isErrorLike(value: unknown): value is Error {
+  return typeof value === "object" && value !== null && typeof (value as Error).message === "string";
+}
+
 const providers = new Map<string, DynamicProvider>();
 
 /** Deserializes a provider the way the dynamic-provider host does, caching by its text. */
@@ -147,7 +151,9 @@ class Engine {
     try {
       return await this.apply(resource, old);
     } catch (error) {
-      if (!(error instanceof Error)) throw error;
+      // Provider code loaded from its serialized text runs in Node's own realm, not jest's,
+      // so its errors are not `instanceof Error` here.
+      if (!isErrorLike(error)) throw error;
       this.failure ??= new DeployError(resource.name, error, this.changes);
       return this.skip(resource, old);
     }

@@ -140,7 +140,8 @@ export async function runUnderMocks(
   const requests = new Map<string, RegisterRequest>();
   const resources: RegisteredResource[] = [];
   const inFlight = new InFlight();
-  let monitor: MockMonitorLike | undefined;
+  // Set once setMocks has created the monitor; registrations only start after that.
+  const monitorRef: { current?: MockMonitorLike } = {};
 
   const mocks: pulumi.runtime.Mocks = {
     newResource: (args) =>
@@ -152,7 +153,7 @@ export async function runUnderMocks(
             .filter(([, value]) => isSecretValue(value))
             .map(([key]) => key);
           const resource: RegisteredResource = {
-            urn: monitor!.newUrn(parent ?? "", args.type, args.name),
+            urn: monitorRef.current!.newUrn(parent ?? "", args.type, args.name),
             type: args.type,
             name: args.name,
             custom: args.custom ?? true,
@@ -173,7 +174,8 @@ export async function runUnderMocks(
   };
 
   await pulumi.runtime.setMocks(mocks, PROJECT, options.stack, false);
-  monitor = pulumi.runtime.getMonitor() as unknown as MockMonitorLike;
+  const monitor = pulumi.runtime.getMonitor() as unknown as MockMonitorLike;
+  monitorRef.current = monitor;
   const registerResource = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, callback) => {
     requests.set(`${req.getType()}::${req.getName()}`, req);
