@@ -16,7 +16,7 @@
 //   statement timeout inside their transaction.
 // - Errors leave through operationError (errors.ts): never with the password.
 import type { Client, ClientConfig } from "pg";
-import { asPgError, operationError, providerError, redactSecrets } from "./errors";
+import { asPgError, isErrorLike, operationError, providerError, redactSecrets } from "./errors";
 
 /** What the database sees in pg_stat_activity.application_name for deploy sessions. */
 export const APPLICATION_NAME = "supabase-analytics-deploy";
@@ -69,11 +69,13 @@ export function parseConnection(connection: string): ParsedConnection {
   try {
     url = new URL(connection);
   } catch (error) {
-    if (error instanceof TypeError) throw providerError("connection: not a valid URL (special characters in the password must be %-encoded)");
+    if ((error as { code?: unknown }).code === "ERR_INVALID_URL") {
+      throw providerError("connection: not a valid URL (special characters in the password must be %-encoded)");
+    }
     throw error;
   }
   const target = describeTarget(connection);
-  if (!url.hostname) throw providerError(`connection: no host in ${target}`);
+  if (!url.hostname) throw providerError("connection: the URL names no host (special characters in the password must be %-encoded)");
   if (url.searchParams.has("ssl")) throw providerError("connection: use sslmode=... instead of ssl=... (libpq's parameter, see the README)");
   const requested = url.searchParams.get("sslmode") ?? "prefer";
   if (!(SUPPORTED_SSL_MODES as readonly string[]).includes(requested)) {
@@ -137,7 +139,7 @@ async function connect(parsed: ParsedConnection): Promise<Client> {
   try {
     return await connectOnce(parsed.config);
   } catch (error) {
-    if (!(error instanceof Error) || error.message !== SERVER_WITHOUT_TLS) throw error;
+    if (!isErrorLike(error) || error.message !== SERVER_WITHOUT_TLS) throw error;
     known.add(parsed.target);
     return connectOnce({ ...parsed.config, ssl: false });
   }
@@ -149,13 +151,19 @@ async function connect(parsed: ParsedConnection): Promise<Client> {
  * names the operation.
  */
 export async function withDatabase<T>(connection: string, operation: string, fn: (client: Client) => Promise<T>): Promise<T> {
+  let parsed: ParsedConnection;
+  try {
+    parsed = parseConnection(connection);
+  } catch (error) {
+    throw operationError(operation, error, connection);
+  }
   let client: Client | undefined;
   try {
-    client = await connect(parseConnection(connection));
+    client = await connect(parsed);
     await client.query(SESSION_SETTINGS_SQL);
     return await fn(client);
   } catch (error) {
-    throw operationError(`${operation} on ${describeTarget(connection)}`, error, connection);
+    throw operationError(`${operation} on ${parsed.target}`, error, connection);
   } finally {
     await client?.end();
   }

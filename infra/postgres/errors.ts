@@ -21,8 +21,16 @@ export function providerError(message: string, code?: string): ProviderError {
   return error;
 }
 
+/**
+ * An Error from any realm: errors of Node's own modules (URL, net) are not `instanceof` the
+ * Error of a vm context such as jest's, so the checks here look at the shape instead.
+ */
+export function isErrorLike(error: unknown): error is Error {
+  return typeof error === "object" && error !== null && typeof (error as { message?: unknown }).message === "string";
+}
+
 export function isProviderError(error: unknown): error is ProviderError {
-  return error instanceof Error && (error as Partial<ProviderError>).providerError === true;
+  return isErrorLike(error) && (error as Partial<ProviderError>).providerError === true;
 }
 
 /** The fields of a node-postgres DatabaseError that the messages use. */
@@ -42,7 +50,7 @@ export interface PgErrorFields {
  * network error, whose `code` is a Node.js code such as EPIPE.
  */
 export function asPgError(error: unknown): PgErrorFields | undefined {
-  if (!(error instanceof Error)) return undefined;
+  if (!isErrorLike(error)) return undefined;
   const { code, severity } = error as { code?: unknown; severity?: unknown };
   const fromServer = typeof severity === "string" && typeof code === "string" && /^[0-9A-Z]{5}$/.test(code);
   return fromServer ? (error as Error & PgErrorFields) : undefined;
@@ -75,7 +83,7 @@ function passwordSpellings(connection: string): string[] {
     spellings.add(encodeURIComponent(decoded));
   } catch (error) {
     // A malformed %-escape: the raw spelling is the only one node-postgres could have used.
-    if (!(error instanceof URIError)) throw error;
+    if (!isErrorLike(error) || error.name !== "URIError") throw error;
   }
   return [...spellings].filter((spelling) => spelling.length > 0);
 }
@@ -120,6 +128,6 @@ export function operationError(operation: string, error: unknown, connection: st
   }
   const pgError = asPgError(error);
   if (pgError) return providerError(redactSecrets(`${operation}: ${describePgError(pgError)}`, connection), pgError.code);
-  const message = error instanceof Error ? error.message : String(error);
+  const message = isErrorLike(error) ? error.message : String(error);
   return providerError(redactSecrets(`${operation}: ${message}`, connection));
 }

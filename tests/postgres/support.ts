@@ -12,7 +12,7 @@ export interface SecretRole {
   drop(): Promise<void>;
 }
 
-/** A superuser login role with a distinctive password; drop() after the databases it used are gone. */
+/** A superuser login role with a distinctive password (prefix must not start with pg_); drop() after the databases it used are gone. */
 export async function createSecretRole(prefix: string): Promise<SecretRole> {
   const suffix = randomBytes(4).toString("hex");
   const role = `${prefix}_${suffix}`;
