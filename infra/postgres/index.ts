@@ -3,7 +3,7 @@
 // and outside checks call them directly. See docs/readme/postgres-resources.md.
 export { Extension, extensionProvider, SUPPORTED_EXTENSIONS } from "./extension";
 export type { ExtensionArgs, ExtensionInputs, ExtensionOutputs } from "./extension";
-export { Migration, migrationProvider, NO_RECORDED_STATEMENTS } from "./migration";
+export { Migration, migrationProvider, NO_RECORDED_STATEMENTS, NOT_RECORDED } from "./migration";
 export type { MigrationArgs, MigrationInputs, MigrationOutputs } from "./migration";
 export { Grant, grantProvider, PRIVILEGE_FOR_OBJECT_TYPE } from "./grant";
 export type { GrantArgs, GrantInputs, GrantOutputs } from "./grant";

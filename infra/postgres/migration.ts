@@ -4,8 +4,12 @@
 // refuse changed content and out-of-order versions, point failures at statement, line, column.
 //
 // - read reports the recorded content: `checksum` stays the file's when the row holds the
-//   file's statements, and becomes the recorded content's checksum (or a note) when the row
-//   was edited out of band; a deleted row is no id. Both show in preview --refresh as drift.
+//   file's statements, and becomes the recorded content's checksum when the row was edited
+//   out of band, or "(not recorded)" when it was deleted. Both show in preview --refresh as
+//   drift on `checksum`, and update puts the row back (re-applying the file when the row is
+//   gone). A deleted row is not a missing resource: the stack applied the file, in order,
+//   and its objects are still there; answering "gone" would make the next deploy create it
+//   again, and a create of an older version is refused as out of order.
 // - A changed file (checksum) on an applied migration shows in preview as an update, which
 //   refuses: applied migrations are immutable.
 // - delete leaves the schema and the history row (migrations are append-only), unless the
@@ -61,6 +65,8 @@ export const MIGRATION_VERSION_PATTERN = /^\d{14}$/;
 export const MIGRATION_NAME_PATTERN = /^[a-z0-9][a-z0-9_]*$/;
 /** read's `checksum` for a history row without statements. */
 export const NO_RECORDED_STATEMENTS = "(no statements recorded)";
+/** read's `checksum` when the version has no history row (deleted out of band, or no history table). */
+export const NOT_RECORDED = "(not recorded)";
 
 const REPLACE_KEYS = ["version", "name"];
 const DIFF_KEYS = ["version", "name", "sql", "checksum", "allowOutOfOrder", "downSql", ...STORED_ONLY_KEYS];
@@ -174,9 +180,13 @@ export const migrationProvider: pulumi.dynamic.ResourceProvider<MigrationInputs,
     if (!props) return {};
     const version = props.version ?? id;
     const row = await withDatabase(props.connection, `reading migration ${version}`, (client) => readRecordedStatements(client, version));
-    if (!row) return {};
     let checksum: string;
-    if (row.statements === null) {
+    if (!row) {
+      // The migration's objects are still there; only its record is gone. Drift, not a
+      // missing resource: update re-applies the file (idempotent, as every migration is)
+      // and records it again, whatever newer versions are recorded.
+      checksum = NOT_RECORDED;
+    } else if (row.statements === null) {
       checksum = NO_RECORDED_STATEMENTS;
     } else {
       const recorded = statementsChecksum(row.statements);

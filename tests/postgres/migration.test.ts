@@ -2,7 +2,15 @@
 // point at the statement, no-transaction files, drift of the history row, down files, and
 // concurrent deployers.
 import { sha256Hex } from "../../infra/migrations";
-import { MIGRATION_LOCK_KEY, migrationProvider, MigrationInputs, MigrationOutputs, NO_RECORDED_STATEMENTS, statementsChecksum } from "../../infra/postgres";
+import {
+  MIGRATION_LOCK_KEY,
+  migrationProvider,
+  MigrationInputs,
+  MigrationOutputs,
+  NO_RECORDED_STATEMENTS,
+  NOT_RECORDED,
+  statementsChecksum,
+} from "../../infra/postgres";
 import { withClient } from "../support/db";
 import { queryRows, rejectionOf, useFreshDatabase } from "./support";
 
@@ -302,21 +310,40 @@ describe("Migration: drift of the history row", () => {
     expect((await migrationProvider.read!("20260101000000", outs)).props?.checksum).toBe(NO_RECORDED_STATEMENTS);
   });
 
-  it("reports a deleted row as gone, and create re-applies and records it", async () => {
+  it("reports a deleted row as drift, and update re-applies and records it even when newer versions are recorded", async () => {
     const inputs = migration(database().url, "20260101000000", "drifting", sql);
     const outs = await deploy(inputs);
-    await withClient(database().url, (client) => client.query("delete from supabase_migrations.schema_migrations"));
+    await deploy(migration(database().url, "20260101000005", "newer", "select 1;\n"));
+    await withClient(database().url, (client) =>
+      client.query("delete from supabase_migrations.schema_migrations where version = '20260101000000'; drop table public.drifting"),
+    );
     const read = await migrationProvider.read!("20260101000000", outs);
-    expect(read.id).toBeFalsy();
-    await deploy(inputs);
-    expect((await history(database().url)).map((row) => row.version)).toEqual(["20260101000000"]);
+    expect(read.id).toBe("20260101000000");
+    expect(read.props?.checksum).toBe(NOT_RECORDED);
+    expect(await migrationProvider.diff!("20260101000000", read.props as MigrationOutputs, inputs)).toEqual({
+      changes: true,
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
+    const updated = await migrationProvider.update!("20260101000000", read.props as MigrationOutputs, inputs);
+    expect(updated.outs?.checksum).toBe(inputs.checksum);
+    expect((await history(database().url)).map((row) => row.version)).toEqual(["20260101000000", "20260101000005"]);
+    expect(await tableExists(database().url, "public.drifting")).toBe(true);
     expect((await migrationProvider.read!("20260101000000", outs)).props?.checksum).toBe(inputs.checksum);
   });
 
-  it("reports gone when the history table itself is missing", async () => {
+  it("a create of that older version (a stack that lost its state) is refused as out of order, with the way out", async () => {
+    await deploy(migration(database().url, "20260101000000", "drifting", sql));
+    await deploy(migration(database().url, "20260101000005", "newer", "select 1;\n"));
+    await withClient(database().url, (client) => client.query("delete from supabase_migrations.schema_migrations where version = '20260101000000'"));
+    const error = await rejectionOf(migrationProvider.create(migration(database().url, "20260101000000", "drifting", sql)));
+    expect(error.message).toContain("supabase migration repair --status applied");
+  });
+
+  it("reports not recorded when the history table itself is missing", async () => {
     const outs = await deploy(migration(database().url, "20260101000000", "drifting", sql));
     await withClient(database().url, (client) => client.query("drop schema supabase_migrations cascade"));
-    expect((await migrationProvider.read!("20260101000000", outs)).id).toBeFalsy();
+    expect((await migrationProvider.read!("20260101000000", outs)).props?.checksum).toBe(NOT_RECORDED);
   });
 
   it("restores an edited row of an older migration even when newer ones are recorded", async () => {
