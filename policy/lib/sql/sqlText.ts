@@ -36,14 +36,3 @@ function lineColumnOf(prefix: string): LineColumn {
   const lines = prefix.split("\n");
   return { line: lines.length, column: Array.from(lines[lines.length - 1]).length + 1 };
 }
-
-/** Adds `lines - 1` lines to a position: PL/pgSQL numbers the lines of a body from 1. */
-export function linesAfter(start: LineColumn, lineInBody: number): number {
-  return start.line + Math.max(0, lineInBody - 1);
-}
-
-/** One line of SQL for a message: whitespace collapsed, cut at `max` characters. */
-export function snippet(sql: string, max = 100): string {
-  const flat = sql.replace(/\s+/g, " ").trim();
-  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
-}
