@@ -1,0 +1,72 @@
+// The bench's own throwaway cluster and databases, through the test harness's helpers
+// (tests/support): same scripts/local-postgres settings and Supabase look-alike bootstrap.
+import { Client } from "pg";
+import { ALL_GRANTS, grantStatement } from "../infra/adminSurface";
+import type { MigrationFile } from "../infra/migrations";
+import { ClusterState, startCluster, stopCluster } from "../tests/support/cluster";
+import { createFreshDatabase, FreshDatabase, prepareTemplateDatabase } from "../tests/support/db";
+
+export type { FreshDatabase };
+
+export interface BenchCluster {
+  adminUrl: string;
+  /** The server log (pg_ctl -l), where log_lock_waits lines land. */
+  logFile?: string;
+  stop(): void;
+}
+
+/** Starts a cluster in a temp folder and prepares the bootstrapped template databases are copied from. */
+export async function startBenchCluster(): Promise<BenchCluster> {
+  const state: ClusterState = await startCluster();
+  let stopped = false;
+  const stop = () => {
+    if (stopped) return;
+    stopped = true;
+    stopCluster(state);
+  };
+  try {
+    // createFreshDatabase() finds the cluster through the variable jest's globalSetup sets.
+    process.env.TEST_DATABASE_URL = state.adminUrl;
+    await prepareTemplateDatabase(state.adminUrl);
+  } catch (error) {
+    stop();
+    throw error;
+  }
+  return { adminUrl: state.adminUrl, logFile: state.clusterDir ? `${state.clusterDir}/server.log` : undefined, stop };
+}
+
+export function freshDatabase(prefix: string): Promise<FreshDatabase> {
+  return createFreshDatabase(prefix);
+}
+
+export async function connect(url: string): Promise<Client> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  return client;
+}
+
+export async function withConnection<T>(url: string, fn: (client: Client) => Promise<T>): Promise<T> {
+  const client = await connect(url);
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Applies migration files as plain SQL, in order (the data set-up; the deploy comparison uses the provider and psql). */
+export async function applyMigrationFiles(client: Client, migrations: readonly MigrationFile[]): Promise<void> {
+  await client.query("set client_min_messages = warning");
+  for (const migration of migrations) {
+    try {
+      await client.query(migration.sql);
+    } catch (error) {
+      throw new Error(`applying ${migration.file} for the bench failed: ${(error as Error).message}`, { cause: error });
+    }
+  }
+}
+
+/** The stack's declared grants (infra/adminSurface.ts), as the Grant resources would apply them. */
+export async function applyStackGrants(client: Client): Promise<void> {
+  for (const grant of ALL_GRANTS) await client.query(grantStatement(grant));
+}
