@@ -14,6 +14,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { providerVersion } from "../providerVersion";
 import type { Client } from "pg";
 import { withDatabase } from "./connection";
+import { underMigrationLock } from "./migrationHistory";
 import { hasSqlState, providerError } from "./errors";
 import { GrantObjectType, grantObjectProblem, roleNameProblem } from "./objectNames";
 import { checkConnection, checkProperty, CommonInputs, diffProperties, isKnownString, isUnknown, STORED_ONLY_KEYS } from "./providerInputs";
@@ -157,6 +158,11 @@ async function grant(client: Client, inputs: GrantInputs): Promise<void> {
   await client.query(statement as string);
 }
 
+/** Grants under the migration lock, so a migration altering the same object never races it. */
+function lockedGrant(client: Client, inputs: GrantInputs): Promise<void> {
+  return underMigrationLock(client, () => grant(client, inputs));
+}
+
 async function isGranted(client: Client, inputs: GrantInputs): Promise<boolean | undefined> {
   try {
     const { rows } = await client.query<{ granted: boolean }>(GRANTED_SQL[inputs.objectType], [inputs.object, inputs.role]);
@@ -204,7 +210,7 @@ export const grantProvider: pulumi.dynamic.ResourceProvider<GrantInputs, GrantOu
 
   async create(news) {
     const inputs = resolveInputs(news);
-    await withDatabase(inputs.connection, describeGrant(inputs), (client) => grant(client, inputs));
+    await withDatabase(inputs.connection, describeGrant(inputs), (client) => lockedGrant(client, inputs));
     return { id: `${inputs.role}:${inputs.privilege}:${inputs.objectType}:${inputs.object}`, outs: inputs };
   },
 
@@ -219,18 +225,20 @@ export const grantProvider: pulumi.dynamic.ResourceProvider<GrantInputs, GrantOu
   async update(_id, olds, news) {
     const inputs = resolveInputs(news);
     if (olds.granted === false && inputs.granted) {
-      await withDatabase(inputs.connection, describeGrant(inputs), (client) => grant(client, inputs));
+      await withDatabase(inputs.connection, describeGrant(inputs), (client) => lockedGrant(client, inputs));
     }
     return { outs: inputs };
   },
 
   async delete(_id, props) {
     const inputs = resolveInputs(props);
-    await withDatabase(inputs.connection, `revoke of ${describeGrant(inputs)}`, async (client) => {
-      const { statement } = await serverStatement(client, REVOKE_STATEMENT_SQL[inputs.objectType], inputs);
-      // A missing object or role holds no privilege: nothing to revoke.
-      if (statement) await client.query(statement);
-    });
+    await withDatabase(inputs.connection, `revoke of ${describeGrant(inputs)}`, (client) =>
+      underMigrationLock(client, async () => {
+        const { statement } = await serverStatement(client, REVOKE_STATEMENT_SQL[inputs.objectType], inputs);
+        // A missing object or role holds no privilege: nothing to revoke.
+        if (statement) await client.query(statement);
+      }),
+    );
   },
 };
 

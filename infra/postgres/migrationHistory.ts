@@ -16,7 +16,7 @@
 //     unless allowOutOfOrder (or the stack itself is restoring a row it recorded before).
 import type { Client } from "pg";
 import { asPgError, describePgError, providerError, hasSqlState, ProviderError } from "./errors";
-import { inTransaction, LOCK_TIMEOUT, MIGRATION_LOCK_WAIT, MIGRATION_STATEMENT_TIMEOUT } from "./connection";
+import { inTransaction, LOCK_TIMEOUT, MIGRATION_LOCK_WAIT, MIGRATION_STATEMENT_TIMEOUT, STATEMENT_TIMEOUT } from "./connection";
 import { lineAndColumn, Statement, statementsChecksum } from "./statements";
 
 /**
@@ -115,6 +115,21 @@ async function lockHistoryInTransaction(client: Client, create: boolean): Promis
   await client.query(LOCK_HISTORY_TABLE_SQL);
   await setTimeouts(client, LOCK_TIMEOUT, MIGRATION_STATEMENT_TIMEOUT, true);
   return true;
+}
+
+/**
+ * Runs fn in a transaction that holds the migration lock. Grants take it as well: a GRANT
+ * rewrites its object's catalog row, and so does a migration that alters the object. The
+ * engine runs independent resources in parallel, and without the lock the later writer fails
+ * with "tuple concurrently updated" (XX000) instead of waiting.
+ */
+export async function underMigrationLock<T>(client: Client, fn: () => Promise<T>): Promise<T> {
+  return inTransaction(client, async () => {
+    await setTimeouts(client, MIGRATION_LOCK_WAIT, STATEMENT_TIMEOUT, true);
+    await client.query(TRANSACTION_LOCK_SQL, [MIGRATION_LOCK_KEY]);
+    await setTimeouts(client, LOCK_TIMEOUT, STATEMENT_TIMEOUT, true);
+    return fn();
+  });
 }
 
 function changedContentError(file: string, recorded: string, expected: string): ProviderError {

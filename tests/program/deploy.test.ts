@@ -124,7 +124,7 @@ describe("deploying target postgres end to end", () => {
       [
         { name: "cron-refresh-analytics-views", property: "schedule" },
         { name: grantResourceName(revoked), property: "granted" },
-        { name: `migration-${VERSIONS[3]}`, property: "id" },
+        { name: `migration-${VERSIONS[3]}`, property: "checksum" },
       ].sort((a, b) => a.name.localeCompare(b.name)),
     );
     expect(drift.find((entry) => entry.property === "schedule")).toMatchObject({ old: "*/30 * * * *", new: "*/15 * * * *" });
