@@ -3,13 +3,21 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ALL_GRANTS, grantResourceName } from "../../infra/adminSurface";
+import { Client } from "pg";
+import { ADMIN_GRANTS, ALL_GRANTS, ANALYTICS_VIEWS, grantResourceName } from "../../infra/adminSurface";
 import { loadMigrations, MIGRATIONS_DIR } from "../../infra/migrations";
 import { acquireCronDatabase, CronDatabase, withClient } from "../support/db";
 import { deploy, DeployError, DeployState, refresh } from "../support/deploy";
+import { ADMIN_USER_ID, attempt, Caller, CALLER_NAMES, MEMBER_USER_ID, NO_ROLE_USER_ID } from "../support/securityMatrix";
 
 const VERSIONS = loadMigrations().map((migration) => migration.version);
-const ADMIN_CLAIMS = { sub: "00000000-0000-4000-8000-00000000a001", role: "authenticated", user_role: "admin" };
+const ADMIN_CLAIMS = { sub: ADMIN_USER_ID, role: "authenticated", user_role: "admin" };
+const ADMIN_FUNCTIONS = ADMIN_GRANTS.filter((grant) => grant.objectType === "function").map((grant) => grant.object);
+
+/** What each caller gets from an admin function of the deployed stack (see tests/sql/security.test.ts for the full matrix). */
+function expectedForAdminFunction(caller: Caller): "data" | "42501" {
+  return caller === "admin" ? "data" : "42501";
+}
 
 function copyMigrations(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "migrations-"));
@@ -73,6 +81,36 @@ describe("deploying target postgres end to end", () => {
             : "select has_schema_privilege($1, $2, $3) as ok";
       const [row] = await query<{ ok: boolean }>(url, check, [grant.role, grant.object, grant.privilege]);
       expect({ grant: grantResourceName(grant), ok: row.ok }).toEqual({ grant: grantResourceName(grant), ok: true });
+    }
+  });
+
+  it("holds the security matrix: only admins reach the admin functions, nobody selects the views directly", async () => {
+    await query(url, "insert into auth.users (id) values ($1), ($2), ($3) on conflict do nothing", [ADMIN_USER_ID, MEMBER_USER_ID, NO_ROLE_USER_ID]);
+    await query(url, "insert into public.user_roles (user_id, role) values ($1, 'admin'), ($2, 'member') on conflict do nothing", [
+      ADMIN_USER_ID,
+      MEMBER_USER_ID,
+    ]);
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    try {
+      const seen: string[] = [];
+      const expected: string[] = [];
+      for (const caller of CALLER_NAMES) {
+        for (const fn of ADMIN_FUNCTIONS) {
+          const statement = fn === "analytics.manual_refresh()" ? `select ${fn}` : `select * from ${fn}`;
+          const result = await attempt(client, caller, statement);
+          seen.push(`${caller} ${fn}: ${result.ok ? "data" : result.code}`);
+          expected.push(`${caller} ${fn}: ${expectedForAdminFunction(caller)}`);
+        }
+        for (const view of ANALYTICS_VIEWS) {
+          const result = await attempt(client, caller, `select * from analytics.${view}`);
+          seen.push(`${caller} analytics.${view}: ${result.ok ? "data" : result.code}`);
+          expected.push(`${caller} analytics.${view}: 42501`);
+        }
+      }
+      expect(seen).toEqual(expected);
+    } finally {
+      await client.end();
     }
   });
 
