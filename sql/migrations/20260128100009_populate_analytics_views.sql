@@ -1,10 +1,11 @@
 -- 20260128100009_populate_analytics_views.sql
 --
 -- analytics.health_check() (admins), and the one initial population of the analytics views:
--- a single call of analytics.refresh_all_views(), so that a deploy scans the base tables in
--- one place, and the run is recorded in analytics.refresh_runs like every other.
+-- a single refresh through refresh_all_views()'s body, so that a deploy scans the base tables
+-- in one place, and the run is recorded in analytics.refresh_runs like every other. A failed
+-- population fails this migration (and so the deploy), naming the views and errors.
 --
--- If a scheduled refresh holds the refresh lock at that moment, this call is recorded as
+-- If a scheduled refresh holds the refresh lock at that moment, this run is recorded as
 -- skipped and the running refresh populates the views.
 --
 -- Idempotent: re-applying refreshes the views again (concurrently, readers are not blocked)
@@ -97,4 +98,16 @@ $$;
 
 revoke execute on function analytics.health_check() from public, anon, service_role;
 
-select analytics.refresh_all_views();
+-- The population: the body of analytics.refresh_all_views() (same lock, same record), called
+-- directly to see the recorded run. refresh_all_views() returns normally when a view fails,
+-- so that the cron job's failures are recorded; a deploy must fail instead.
+do $$
+declare
+  run analytics.refresh_runs := analytics.refresh_views_and_record();
+begin
+  if run.status = 'failed' then
+    raise exception 'the initial population of the analytics views failed: %', run.error_message
+      using hint = 'Nothing was applied; fix the cause (often a lock held on a base table) and deploy again.';
+  end if;
+end
+$$;

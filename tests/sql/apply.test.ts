@@ -8,7 +8,7 @@ import { promisify } from "node:util";
 import { Client } from "pg";
 import { ADMIN_GRANTS, ANALYTICS_VIEWS, CUSTOM_ACCESS_TOKEN_HOOK } from "../../infra/adminSurface";
 import { loadMigrations, MIGRATIONS_DIR } from "../../infra/migrations";
-import { applyGrants, applyMigrations } from "../support/applySql";
+import { applyGrants, applyMigrationFile, applyMigrations } from "../support/applySql";
 import { createFreshDatabase, FreshDatabase, withClient } from "../support/db";
 import { attempt } from "../support/securityMatrix";
 
@@ -309,6 +309,44 @@ describe("a database whose default privileges would open schema analytics (as Su
       const result = await attempt(client, "anon", "select analytics.get_summary_stats()");
       expect(result).toMatchObject({ ok: false, code: "42501" });
       if (!result.ok) expect(result.message).toMatch(/schema analytics/);
+    });
+  });
+});
+
+describe("a failed initial population", () => {
+  let db: FreshDatabase;
+  beforeAll(async () => {
+    db = await createFreshDatabase("population");
+    await applyMigrations(db.url, { through: "20260128100008" });
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it("fails 20260128100009 with the views' errors and applies nothing of it", async () => {
+    const population = loadMigrations().find((migration) => migration.version === "20260128100009");
+    if (!population) throw new Error("20260128100009 not found");
+    const locker = new Client({ connectionString: db.url });
+    await locker.connect();
+    try {
+      await locker.query("begin");
+      await locker.query("lock table public.review_sessions in access exclusive mode");
+      await withClient(db.url, async (client) => {
+        await client.query("set lock_timeout = '100ms'");
+        await client.query("set client_min_messages = error");
+        await expect(applyMigrationFile(client, population)).rejects.toThrow(
+          /^sql\/migrations\/20260128100009_populate_analytics_views\.sql: the initial population of the analytics views failed: active_learning_days: canceling statement due to lock timeout \(SQLSTATE 55P03\)/,
+        );
+      });
+    } finally {
+      await locker.end();
+    }
+    await withClient(db.url, async (client) => {
+      const { rows } = await client.query(`
+        select (select count(*) from analytics.refresh_runs)::int as runs,
+               (select count(*) from pg_catalog.pg_class where relnamespace = 'analytics'::regnamespace and relkind = 'm' and relispopulated)::int as populated,
+               pg_catalog.to_regprocedure('analytics.health_check()') is null as no_health_check`);
+      expect(rows[0]).toEqual({ runs: 0, populated: 0, no_health_check: true });
     });
   });
 });
