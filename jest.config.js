@@ -8,6 +8,7 @@ module.exports = {
   transform: {
     "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }],
   },
+  reporters: ["default", "<rootDir>/tests/support/summaryReporter.js"],
   globalSetup: "<rootDir>/tests/support/globalSetup.ts",
   globalTeardown: "<rootDir>/tests/support/globalTeardown.ts",
   // Two cores: two workers; database tests isolate themselves with fresh databases.
