@@ -105,6 +105,7 @@ function refreshVariantSection(variant: RefreshVariant, views: readonly string[]
       ["l", "r", "r", "r", "r", "r", "r", "r", "r"],
     ),
     "",
+    `Ratios of the per-round totals (median over rounds, robust to load drifting during the run): concurrent/plain ${fmtRatio(variant.ratios.paired.concurrentToPlain)}, concurrent/floor ${fmtRatio(variant.ratios.paired.concurrentToFloor)}, concurrent/compute ${fmtRatio(variant.ratios.paired.concurrentToCompute)}.`,
     `Per million events: concurrent ${fmtMs(variant.concurrentMsPerMillionEvents)} ms, plain ${fmtMs(variant.plainMsPerMillionEvents)} ms (${fmtCount(events)} events).`,
     `First refresh after loading (from the deploy's empty views, not in the medians): concurrent ${fmtMs(variant.warmup.total.concurrent)} ms.`,
     "",
@@ -202,7 +203,45 @@ function driftSection(result: BenchResult): string {
   ].join("\n");
 }
 
-export function renderMarkdown(result: BenchResult): string {
+/**
+ * Refresh cost per million events at every scale that has results, so growth with data size
+ * is visible. Each scale's figures come from its own run (see its file for the load then).
+ */
+export function growthSection(results: readonly BenchResult[]): string {
+  const rows = [...results]
+    .filter((r) => r.refresh)
+    .sort((a, b) => a.data.events - b.data.events)
+    .map((r) => {
+      const v = r.refresh!.variants[r.refresh!.variants.length - 1];
+      const perMillion = (ms: number) => fmtMs(ms / (r.data.events / 1e6));
+      return [
+        r.scale,
+        fmtCount(r.data.events),
+        fmtMs(v.median.total.concurrent),
+        fmtMs(v.median.total.plain),
+        fmtMs(v.median.total.floor),
+        perMillion(v.median.total.concurrent),
+        perMillion(v.median.total.plain),
+        perMillion(v.median.total.floor),
+        r.startedAt.slice(0, 16).replace("T", " "),
+      ];
+    });
+  if (rows.length < 2) return "";
+  return [
+    "## Growth across scales",
+    "",
+    "Refresh totals (median ms) and the same per million events, from each scale's latest results file.",
+    "",
+    table(
+      ["scale", "events", "concurrent", "plain", "floor", "concurrent / M events", "plain / M events", "floor / M events", "run (UTC)"],
+      rows,
+      ["l", "r", "r", "r", "r", "r", "r", "r", "l"],
+    ),
+    "",
+  ].join("\n");
+}
+
+export function renderMarkdown(result: BenchResult, otherScales: readonly BenchResult[] = []): string {
   const sections = [
     `# Bench results: ${result.scale}`,
     "",
@@ -212,6 +251,7 @@ export function renderMarkdown(result: BenchResult): string {
     environmentSection(result),
     dataSection(result),
     refreshSection(result),
+    growthSection([result, ...otherScales.filter((other) => other.scale !== result.scale)]),
     readersSection(result),
     deploySection(result),
     driftSection(result),

@@ -163,6 +163,11 @@ export async function measureRefresh(client: Client, options: RefreshOptions): P
       concurrentToPlain: ratio(m.total.concurrent, m.total.plain),
       concurrentToFloor: ratio(m.total.concurrent, m.total.floor),
       concurrentToCompute: ratio(m.total.concurrent, m.total.compute),
+      paired: {
+        concurrentToPlain: median(rounds.map((r) => r.total.concurrent / r.total.plain)),
+        concurrentToFloor: median(rounds.map((r) => r.total.concurrent / r.total.floor)),
+        concurrentToCompute: median(rounds.map((r) => r.total.concurrent / r.total.compute)),
+      },
     },
     concurrentMsPerMillionEvents: m.total.concurrent / millions,
     plainMsPerMillionEvents: m.total.plain / millions,

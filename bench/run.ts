@@ -17,7 +17,7 @@ import { renderMarkdown } from "./markdown";
 import { ensureBenchAdmin, measureReaders } from "./readersBench";
 import { measureRefresh } from "./refreshBench";
 import { installRoundTripCounter, RoundTripCounter } from "./roundTrips";
-import { SCALES } from "./scales";
+import { SCALE_NAMES, SCALES } from "./scales";
 import { elapsedMs, timed } from "./stats";
 import { renderRefreshChart } from "./svgChart";
 import { evaluateTargets } from "./targets";
@@ -108,12 +108,21 @@ async function dataPhase(context: Context, client: Client): Promise<{ data: Benc
   return { data: { ...generated, loadMs }, variants, fixNotes };
 }
 
+/** The latest results of the other scales in the folder, for the growth table. */
+function otherScaleResults(outDir: string, scale: string): BenchResult[] {
+  return SCALE_NAMES.filter((name) => name !== scale)
+    .map((name) => path.join(outDir, `${name}.json`))
+    .filter((file) => fs.existsSync(file))
+    .map((file) => JSON.parse(fs.readFileSync(file, "utf8")) as BenchResult)
+    .filter((other) => other.formatVersion === 1);
+}
+
 function writeResults(result: BenchResult, outDir: string): string[] {
   fs.mkdirSync(outDir, { recursive: true });
   const base = path.join(outDir, result.scale);
   const files = [`${base}.json`, `${base}.md`];
   fs.writeFileSync(`${base}.json`, `${JSON.stringify(result, null, 2)}\n`);
-  fs.writeFileSync(`${base}.md`, renderMarkdown(result));
+  fs.writeFileSync(`${base}.md`, renderMarkdown(result, otherScaleResults(outDir, result.scale)));
   if (result.refresh) {
     fs.writeFileSync(`${base}.svg`, renderRefreshChart(result.refresh, { scale: result.scale, events: result.data.events }));
     files.push(`${base}.svg`);

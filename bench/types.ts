@@ -67,6 +67,12 @@ export interface RefreshVariant {
     concurrentToPlain: number | null;
     concurrentToFloor: number | null;
     concurrentToCompute: number | null;
+    /**
+     * Median over rounds of each round's own ratio of totals: the methods of one round run
+     * back to back, so load that drifts during the run cancels out. A robustness check on the
+     * ratios of medians above.
+     */
+    paired: { concurrentToPlain: number; concurrentToFloor: number; concurrentToCompute: number };
   };
   /** Median concurrent total per million events. */
   concurrentMsPerMillionEvents: number;

@@ -22,6 +22,11 @@ export function variant(label: string, concurrent: Record<string, number>, plain
       concurrentToPlain: total.concurrent / total.plain,
       concurrentToFloor: total.concurrent / total.floor,
       concurrentToCompute: total.concurrent / total.compute,
+      paired: {
+        concurrentToPlain: total.concurrent / total.plain,
+        concurrentToFloor: total.concurrent / total.floor,
+        concurrentToCompute: total.concurrent / total.compute,
+      },
     },
     concurrentMsPerMillionEvents: total.concurrent * 10,
     plainMsPerMillionEvents: total.plain * 10,

@@ -140,3 +140,18 @@ describe("targets", () => {
     expect(checks.find((c) => c.name.startsWith("drift check: growth"))?.met).toBe(false);
   });
 });
+
+describe("growth across scales", () => {
+  it("lists each scale's refresh totals per million events, smallest first, when two or more scales have results", () => {
+    const small = benchResult();
+    const medium = benchResult({ scale: "medium", data: { ...benchResult().data, events: 10_000 } });
+    const markdown = renderMarkdown(medium, [small]);
+    expect(markdown).toContain("## Growth across scales");
+    const rows = markdown.split("\n").filter((line) => /^\| (small|medium) \|/.test(line));
+    expect(rows.map((row) => row.split(" | ")[0])).toEqual(["| small", "| medium"]);
+    // small: 401 ms for 1,000 events = 401,000 ms per million; medium: 401 ms for 10,000 events
+    expect(rows[0]).toContain("| 401000 |");
+    expect(rows[1]).toContain("| 40100 |");
+    expect(renderMarkdown(small)).not.toContain("## Growth across scales");
+  });
+});
