@@ -181,9 +181,9 @@ function recordedInputs(inputs: ProjectInputs): Omit<ProjectInputs, "apiUrl"> & 
   return { ...rest, managementApiUrl: apiUrl };
 }
 
-function projectOutputs(inputs: ProjectInputs, project: ProjectWithDatabase, connection: string | undefined): ProjectOutputs {
-  return definedOnly({
-    ...recordedInputs(inputs),
+/** What the API says about the project, under the resource's property names. */
+function liveProjectFields(project: ProjectWithDatabase) {
+  return {
     ref: project.ref,
     name: project.name,
     organizationSlug: project.organization_slug,
@@ -191,8 +191,11 @@ function projectOutputs(inputs: ProjectInputs, project: ProjectWithDatabase, con
     status: project.status,
     apiUrl: projectApiUrl(project.ref),
     dbHost: project.database.host,
-    connection,
-  });
+  };
+}
+
+function projectOutputs(inputs: ProjectInputs, project: ProjectWithDatabase, connection: string | undefined): ProjectOutputs {
+  return definedOnly({ ...recordedInputs(inputs), ...liveProjectFields(project), connection });
 }
 
 function credentialsOf(props: { accessToken?: string; managementApiUrl?: string }): Credentials {
@@ -353,16 +356,7 @@ async function read(id: string, props?: ProjectOutputs): Promise<pulumi.dynamic.
   }
   return {
     id,
-    props: definedOnly<ProjectOutputs>({
-      ...(props as ProjectOutputs),
-      ref: project.ref,
-      name: project.name,
-      organizationSlug: project.organization_slug,
-      region: project.region,
-      status: project.status,
-      apiUrl: projectApiUrl(project.ref),
-      dbHost: project.database.host,
-    }),
+    props: definedOnly<ProjectOutputs>({ ...(props as ProjectOutputs), ...liveProjectFields(project) }),
   };
 }
 
