@@ -20,6 +20,8 @@ export interface BenchOptions {
   outDir: string;
   baselineVersion: string;
   notes: string[];
+  /** Only re-render <scale>.md and <scale>.svg from <scale>.json (after a writer change, or for the growth table). */
+  renderOnly: boolean;
   help: boolean;
 }
 
@@ -35,6 +37,7 @@ export const USAGE = `usage: npm run bench -- [--scale small|medium|large] [opti
   --no-explain         skip explain (analyze, buffers) of the view queries
   --out DIR            where results go (default bench/results)
   --note TEXT          add a note to the results (repeatable)
+  --render             only re-render <scale>.md and <scale>.svg from <scale>.json
 `;
 
 export class UsageError extends Error {
@@ -65,6 +68,7 @@ export function parseArgs(argv: readonly string[], now: Date = new Date(), defau
     outDir: defaultOutDir,
     baselineVersion: DEFAULT_BASELINE_VERSION,
     notes: [],
+    renderOnly: false,
     help: false,
   };
   const args = [...argv];
@@ -121,6 +125,9 @@ export function parseArgs(argv: readonly string[], now: Date = new Date(), defau
         break;
       case "--note":
         options.notes.push(value(flag));
+        break;
+      case "--render":
+        options.renderOnly = true;
         break;
       case "--help":
       case "-h":

@@ -6,7 +6,7 @@ import { execFile } from "node:child_process";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import type { MigrationFile } from "../infra/migrations";
-import { migrationProvider } from "../infra/postgres";
+import { migrationProvider, splitStatements } from "../infra/postgres";
 import type { MigrationInputs } from "../infra/postgres";
 import { providerVersion } from "../infra/providerVersion";
 import { connect, freshDatabase } from "./database";
@@ -116,6 +116,8 @@ export async function measureDeploy(options: DeployOptions): Promise<DeployResul
   } finally {
     await db.drop();
   }
+  let statements = 0;
+  for (const file of migrations) statements += (await splitStatements(file.sql, file.file)).length;
   const provider = summarize(runs.provider);
   const providerWithCheck = summarize(runs.providerWithCheck);
   const psql = summarize(runs.psql);
@@ -129,6 +131,7 @@ export async function measureDeploy(options: DeployOptions): Promise<DeployResul
     providerQueries: counted.queries,
     providerConnections: counted.connections,
     connectionSetupMs,
+    statements,
     coldMs: { provider: coldProvider, psql: coldPsql },
   };
 }

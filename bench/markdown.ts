@@ -1,5 +1,5 @@
 // bench/results/<scale>.md: the human summary of a results file. Pure: renders a BenchResult.
-import { READER_CALLS, fmtRatio } from "./targets";
+import { READER_CALLS, fmtRatio, judgedVariant } from "./targets";
 import type { BenchResult, DriftPoint, OperationCost, ReaderPhaseResult, RefreshVariant, TargetCheck } from "./types";
 
 /** Milliseconds with precision that suits the magnitude: 0.42, 12.3, 1234. */
@@ -107,7 +107,7 @@ function refreshVariantSection(variant: RefreshVariant, views: readonly string[]
     "",
     `Ratios of the per-round totals (median over rounds, robust to load drifting during the run): concurrent/plain ${fmtRatio(variant.ratios.paired.concurrentToPlain)}, concurrent/floor ${fmtRatio(variant.ratios.paired.concurrentToFloor)}, concurrent/compute ${fmtRatio(variant.ratios.paired.concurrentToCompute)}.`,
     `Per million events: concurrent ${fmtMs(variant.concurrentMsPerMillionEvents)} ms, plain ${fmtMs(variant.plainMsPerMillionEvents)} ms (${fmtCount(events)} events).`,
-    `First refresh after loading (from the deploy's empty views, not in the medians): concurrent ${fmtMs(variant.warmup.total.concurrent)} ms.`,
+    `Warm-up round, the first after ${variant.warmupAfter ?? "loading"} (not in the medians): concurrent ${fmtMs(variant.warmup.total.concurrent)} ms, plain ${fmtMs(variant.warmup.total.plain)} ms.`,
     "",
   ].join("\n");
 }
@@ -172,7 +172,7 @@ function deploySection(result: BenchResult): string {
       ["l", "r", "l"],
     ),
     "",
-    `Ratio provider/psql: ${fmtRatio(d.ratio)} (create only), ${fmtRatio(d.ratioWithCheck)} (check + create). One provider deploy: ${d.providerQueries} SQL round trips, ${d.providerConnections} connections; opening and closing a session costs ${fmtMs(d.connectionSetupMs)} ms here, so about ${fmtMs(d.connectionSetupMs * d.providerConnections)} ms of the provider's time is connection setup (psql opens one). First run in the process (not in the medians): provider ${fmtMs(d.coldMs.provider)} ms (loads the SQL parser), psql ${fmtMs(d.coldMs.psql)} ms.`,
+    `Ratio provider/psql: ${fmtRatio(d.ratio)} (create only), ${fmtRatio(d.ratioWithCheck)} (check + create). One provider deploy: ${d.providerQueries} SQL round trips (${d.statements} statements of the files, which psql also sends one by one, and ${d.providerQueries - d.statements} of locking, history and session settings: ${fmtMs((d.providerQueries - d.statements) / d.migrations.length)} per file), ${d.providerConnections} connections; opening and closing a session costs ${fmtMs(d.connectionSetupMs)} ms here, so about ${fmtMs(d.connectionSetupMs * d.providerConnections)} ms of the provider's time is connection setup (psql opens one). First run in the process (not in the medians): provider ${fmtMs(d.coldMs.provider)} ms (loads the SQL parser), psql ${fmtMs(d.coldMs.psql)} ms.`,
     "",
   ].join("\n");
 }
@@ -209,10 +209,10 @@ function driftSection(result: BenchResult): string {
  */
 export function growthSection(results: readonly BenchResult[]): string {
   const rows = [...results]
-    .filter((r) => r.refresh)
+    .filter((r) => r.refresh && judgedVariant(r.refresh.variants))
     .sort((a, b) => a.data.events - b.data.events)
     .map((r) => {
-      const v = r.refresh!.variants[r.refresh!.variants.length - 1];
+      const v = judgedVariant(r.refresh!.variants)!;
       const perMillion = (ms: number) => fmtMs(ms / (r.data.events / 1e6));
       return [
         r.scale,
@@ -230,7 +230,7 @@ export function growthSection(results: readonly BenchResult[]): string {
   return [
     "## Growth across scales",
     "",
-    "Refresh totals (median ms) and the same per million events, from each scale's latest results file.",
+    "Refresh totals (median ms, the stack's migrations) and the same per million events, from each scale's latest results file.",
     "",
     table(
       ["scale", "events", "concurrent", "plain", "floor", "concurrent / M events", "plain / M events", "floor / M events", "run (UTC)"],

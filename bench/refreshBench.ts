@@ -16,6 +16,8 @@ export interface RefreshOptions {
   events: number;
   label: string;
   migrations: string[];
+  /** What the warm-up round follows (recorded with it). */
+  warmupAfter: string;
   explain: boolean;
   log: (message: string) => void;
 }
@@ -121,14 +123,14 @@ async function viewRowCounts(client: Client, views: readonly string[]): Promise<
 }
 
 /**
- * Runs the warm-up round (the first refresh after loading, from the deploy's empty views) and
- * `rounds` measured rounds on a database whose views the deploy populated (empty) and whose
- * tables hold the generated data.
+ * Runs a warm-up round (the first after loading, when the deploy's views are still empty, or
+ * after applying a fix) and `rounds` measured rounds on a database whose views are populated
+ * and whose tables hold the generated data.
  */
 export async function measureRefresh(client: Client, options: RefreshOptions): Promise<RefreshVariant> {
   const { views, log } = options;
   const definitions = await viewDefinitions(client, views);
-  log("refresh: warm-up round (first refresh after loading)");
+  log(`refresh: warm-up round (first after ${options.warmupAfter})`);
   const warmup = await runRound(client, views, definitions, [...REFRESH_METHODS]);
   const rounds: RefreshRound[] = [];
   for (let i = 0; i < options.rounds; i++) {
@@ -156,6 +158,7 @@ export async function measureRefresh(client: Client, options: RefreshOptions): P
     label: options.label,
     migrations: options.migrations,
     warmup,
+    warmupAfter: options.warmupAfter,
     rounds,
     median: m,
     ratios: {

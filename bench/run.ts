@@ -27,6 +27,7 @@ const REPO_ROOT = path.resolve(__dirname, "..");
 /** Above this 1-minute load before the start, other work competes for the 2 cores: the run says so. */
 const BUSY_LOAD = 1.0;
 const DRIFT_REPETITIONS = 3;
+const CANDIDATES_DIR = path.join(REPO_ROOT, "bench/candidates");
 
 const runStart = process.hrtime.bigint();
 function log(message: string): void {
@@ -38,6 +39,8 @@ interface Context {
   cluster: BenchCluster;
   counter: RoundTripCounter;
   migrations: MigrationFile[];
+  /** Proposed fixes in bench/candidates: measured, not part of the stack. */
+  candidates: MigrationFile[];
   load: LoadRecord;
 }
 
@@ -62,12 +65,51 @@ function splitAtBaseline(migrations: MigrationFile[], baselineVersion: string): 
 const versions = (files: readonly MigrationFile[]) => files.map((m) => `${m.version}_${m.name}`);
 
 /**
- * The data database: the baseline migrations (as a deploy applies them, views populated empty),
- * the stack's grants, the bench admin, the generated data. When newer migrations (fixes) exist,
- * the refresh is measured before and after applying them to the loaded database, the way a
- * deploy would apply them in production.
+ * bench/candidates: proposed migrations (e.g. an index) that the bench measures after all of
+ * the stack's, so a fix can be judged before it goes into sql/migrations. A candidate's version
+ * is the one it would take there, so it must not be taken already.
  */
-async function dataPhase(context: Context, client: Client): Promise<{ data: BenchResult["data"]; variants: RefreshVariant[]; fixNotes: string[] }> {
+function loadCandidates(migrations: readonly MigrationFile[]): MigrationFile[] {
+  if (!fs.existsSync(CANDIDATES_DIR) || !fs.readdirSync(CANDIDATES_DIR).some((f) => f.endsWith(".sql"))) return [];
+  const candidates = loadMigrations(CANDIDATES_DIR, REPO_ROOT);
+  const taken = new Map(migrations.map((m) => [m.version, m.file]));
+  const clashes = candidates.filter((c) => taken.has(c.version));
+  if (clashes.length) {
+    throw new Error(
+      clashes.map((c) => `${c.file}: version ${c.version} is taken by ${taken.get(c.version)}`).join("; ") +
+        ": give the candidate a timestamp after the newest migration (or remove it if it was adopted)",
+    );
+  }
+  return candidates;
+}
+
+/** Applies migrations to the loaded database as a deploy would, then re-analyzes; returns a note with the time it took. */
+async function applyToLoadedDatabase(client: Client, files: MigrationFile[], what: string, scale: string): Promise<string> {
+  log(`data: applying ${what} to the loaded database: ${versions(files).join(", ")}`);
+  const { ms } = await timed(() => applyMigrationFiles(client, files));
+  await client.query("analyze");
+  return `Applying ${what} ${versions(files).join(", ")} to the loaded ${scale} database took ${(ms / 1000).toFixed(1)} s.`;
+}
+
+interface DataPhaseResult {
+  data: BenchResult["data"];
+  variants: RefreshVariant[];
+  readers?: BenchResult["readers"];
+  notes: string[];
+}
+
+/**
+ * Everything measured on the data database: the baseline migrations (as a deploy applies
+ * them, views populated empty), the stack's grants, the bench admin and the generated data,
+ * then
+ *   1. the refresh as of the baseline version;
+ *   2. when sql/migrations has newer files (fixes), the refresh again after applying them to
+ *      the loaded database, the way a deploy would in production;
+ *   3. the readers, on the shipped state (every file of sql/migrations);
+ *   4. when bench/candidates has files (proposed fixes not in the stack), the refresh once more
+ *      after applying them: recorded for comparison, never judged against the targets.
+ */
+async function dataPhase(context: Context, client: Client, url: string): Promise<DataPhaseResult> {
   const { options } = context;
   const scale = SCALES[options.scale];
   const { baseline, fixes } = splitAtBaseline(context.migrations, options.baselineVersion);
@@ -81,31 +123,47 @@ async function dataPhase(context: Context, client: Client): Promise<{ data: Benc
   );
   log(`data: ${generated.events} events in ${(loadMs / 1000).toFixed(1)} s`);
   const variants: RefreshVariant[] = [];
-  const fixNotes: string[] = [];
+  const notes: string[] = [];
   const rounds = options.rounds ?? scale.refreshRepetitions;
   const refreshOptions = { views: ANALYTICS_VIEWS, rounds, events: generated.events, explain: options.explain, log };
-  if (options.measurements.includes("refresh")) {
-    const label = fixes.length ? `before: as shipped (migrations up to ${options.baselineVersion})` : "as shipped";
-    const before = await measured(context, "refresh", () => measureRefresh(client, { ...refreshOptions, label, migrations: versions(baseline) }));
-    if (before) variants.push(before);
-  }
+  const refresh = async (label: string, migrations: MigrationFile[], warmupAfter: string, loadKey: string, candidate = false) => {
+    const variant = await measured(
+      context,
+      "refresh",
+      () => measureRefresh(client, { ...refreshOptions, label, migrations: versions(migrations), warmupAfter }),
+      loadKey,
+    );
+    if (variant) variants.push(candidate ? { ...variant, candidate: true } : variant);
+  };
+
+  const afterLoading = "loading, the deploy's views populated but empty";
+  await refresh(fixes.length ? `before: as shipped up to ${options.baselineVersion}` : "as shipped", baseline, afterLoading, "refresh");
   if (fixes.length) {
-    log(`data: applying ${fixes.length} newer migration(s) to the loaded database: ${versions(fixes).join(", ")}`);
-    const { ms } = await timed(() => applyMigrationFiles(client, fixes));
-    await client.query("analyze");
-    fixNotes.push(`Applying ${versions(fixes).join(", ")} to the loaded ${options.scale} database took ${(ms / 1000).toFixed(1)} s.`);
-    if (options.measurements.includes("refresh")) {
-      const label = `after: with ${versions(fixes).join(", ")}`;
-      const after = await measured(
-        context,
-        "refresh",
-        () => measureRefresh(client, { ...refreshOptions, label, migrations: versions([...baseline, ...fixes]) }),
-        "refresh (after)",
-      );
-      if (after) variants.push(after);
-    }
+    notes.push(await applyToLoadedDatabase(client, fixes, "the newer migrations", options.scale));
+    await refresh(`after: with ${versions(fixes).join(", ")}`, [...baseline, ...fixes], `applying ${versions(fixes).join(", ")}`, "refresh (after)");
   }
-  return { data: { ...generated, loadMs }, variants, fixNotes };
+  const concurrentMs = variants.length ? variants[variants.length - 1].median.total.concurrent : 5000;
+  const readers = await measured(context, "readers", () =>
+    measureReaders(url, {
+      views: ANALYTICS_VIEWS,
+      refreshes: scale.readerRefreshes,
+      // Idle as long as the refresh phases last, within reason, for comparable sample counts.
+      idleMs: Math.min(30_000, Math.max(5_000, concurrentMs * scale.readerRefreshes)),
+      logFile: context.cluster.logFile,
+      log,
+    }),
+  );
+  if (context.candidates.length && options.measurements.includes("refresh")) {
+    notes.push(await applyToLoadedDatabase(client, context.candidates, "the candidate migrations of bench/candidates", options.scale));
+    await refresh(
+      `candidate (bench/candidates, not in sql/migrations): with ${versions(context.candidates).join(", ")}`,
+      [...baseline, ...fixes, ...context.candidates],
+      `applying ${versions(context.candidates).join(", ")}`,
+      "refresh (candidate)",
+      true,
+    );
+  }
+  return { data: { ...generated, loadMs }, variants, ...(readers ? { readers } : {}), notes };
 }
 
 /** The latest results of the other scales in the folder, for the growth table. */
@@ -117,17 +175,29 @@ function otherScaleResults(outDir: string, scale: string): BenchResult[] {
     .filter((other) => other.formatVersion === 1);
 }
 
-function writeResults(result: BenchResult, outDir: string): string[] {
-  fs.mkdirSync(outDir, { recursive: true });
+function renderResults(result: BenchResult, outDir: string): string[] {
   const base = path.join(outDir, result.scale);
-  const files = [`${base}.json`, `${base}.md`];
-  fs.writeFileSync(`${base}.json`, `${JSON.stringify(result, null, 2)}\n`);
+  const files = [`${base}.md`];
   fs.writeFileSync(`${base}.md`, renderMarkdown(result, otherScaleResults(outDir, result.scale)));
   if (result.refresh) {
     fs.writeFileSync(`${base}.svg`, renderRefreshChart(result.refresh, { scale: result.scale, events: result.data.events }));
     files.push(`${base}.svg`);
   }
   return files;
+}
+
+function writeResults(result: BenchResult, outDir: string): string[] {
+  fs.mkdirSync(outDir, { recursive: true });
+  const json = path.join(outDir, `${result.scale}.json`);
+  fs.writeFileSync(json, `${JSON.stringify(result, null, 2)}\n`);
+  return [json, ...renderResults(result, outDir)];
+}
+
+function renderOnly(options: BenchOptions): void {
+  const json = path.join(options.outDir, `${options.scale}.json`);
+  if (!fs.existsSync(json)) throw new UsageError(`--render needs ${path.relative(REPO_ROOT, json)}: run the bench at that scale first`);
+  const files = renderResults(JSON.parse(fs.readFileSync(json, "utf8")) as BenchResult, options.outDir);
+  log(`rendered ${files.map((f) => path.relative(REPO_ROOT, f)).join(", ")}`);
 }
 
 async function runBench(context: Context): Promise<BenchResult> {
@@ -148,30 +218,15 @@ async function runBench(context: Context): Promise<BenchResult> {
 
   const dataDb = await freshDatabase("bench_data");
   const client = await connect(dataDb.url);
-  let data: BenchResult["data"];
-  let variants: RefreshVariant[];
-  let readers: BenchResult["readers"];
+  let phase: DataPhaseResult;
   try {
-    const phase = await dataPhase(context, client);
-    data = phase.data;
-    variants = phase.variants;
-    notes.push(...phase.fixNotes);
-    const concurrentMs = variants.length ? variants[variants.length - 1].median.total.concurrent : 5000;
-    const scale = SCALES[options.scale];
-    readers = await measured(context, "readers", () =>
-      measureReaders(dataDb.url, {
-        views: ANALYTICS_VIEWS,
-        refreshes: scale.readerRefreshes,
-        // Idle as long as the refresh phases last, within reason, for comparable sample counts.
-        idleMs: Math.min(30_000, Math.max(5_000, concurrentMs * scale.readerRefreshes)),
-        logFile: cluster.logFile,
-        log,
-      }),
-    );
+    phase = await dataPhase(context, client, dataDb.url);
   } finally {
     await client.end();
     await dataDb.drop();
   }
+  const { data, variants, readers } = phase;
+  notes.push(...phase.notes);
 
   const deploy = await measured(context, "deploy", () =>
     measureDeploy({ migrations: context.migrations, repetitions: SCALES[options.scale].deployRepetitions, counter: context.counter, log }),
@@ -209,9 +264,14 @@ async function main(): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
+  if (options.renderOnly) {
+    renderOnly(options);
+    return;
+  }
   const load: LoadRecord = { before: loadAverage(), after: loadAverage(), perMeasurement: {} };
   log(`load average before the run: ${load.before.one.toFixed(2)} ${load.before.five.toFixed(2)} ${load.before.fifteen.toFixed(2)}`);
   const migrations = loadMigrations();
+  const candidates = loadCandidates(migrations);
   log("starting a throwaway PostgreSQL cluster");
   const cluster = await startBenchCluster();
   // Stop the cluster on Ctrl-C or kill too: it is a real server in a temp folder.
@@ -224,7 +284,7 @@ async function main(): Promise<void> {
   process.once("SIGTERM", onSignal);
   const counter = installRoundTripCounter();
   try {
-    const result = await runBench({ options, cluster, counter, migrations, load });
+    const result = await runBench({ options, cluster, counter, migrations, candidates, load });
     const files = writeResults(result, options.outDir);
     for (const target of result.targets) log(`target ${target.met === null ? "n/a" : target.met ? "met" : "MISSED"}: ${target.name}: ${target.measured} (wanted ${target.target})`);
     log(`wrote ${files.map((f) => path.relative(REPO_ROOT, f)).join(", ")}`);

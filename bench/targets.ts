@@ -28,9 +28,9 @@ function atMost(name: string, target: number, measured: number | null | undefine
   };
 }
 
-/** The variant the targets are judged on: the last one (after a fix), else the only one. */
+/** The variant the targets are judged on: the stack's latest (after a shipped fix), never a candidate. */
 export function judgedVariant(variants: readonly RefreshVariant[]): RefreshVariant | undefined {
-  return variants[variants.length - 1];
+  return variants.filter((v) => !v.candidate).pop();
 }
 
 function refreshTargets(variant: RefreshVariant): TargetCheck[] {

@@ -54,9 +54,13 @@ export interface RefreshRound {
 export interface RefreshVariant {
   /** What this variant is: e.g. "as shipped (migrations up to 20260128100009)". */
   label: string;
+  /** Measured with bench/candidates applied: a proposal, not the stack; targets ignore it. */
+  candidate?: boolean;
   migrations: string[];
-  /** The first round after loading: concurrent refresh from the empty views of the deploy. Not in the medians. */
+  /** The first round (after loading, or after applying a fix): not in the medians. */
   warmup: RefreshRound;
+  /** What the warm-up round followed, e.g. "loading (the deploy's views are populated but empty)". */
+  warmupAfter: string;
   rounds: RefreshRound[];
   median: {
     perView: Record<RefreshMethod, Record<string, number>>;
@@ -138,6 +142,8 @@ export interface DeployResult {
   /** SQL round trips and connections of one provider deploy. */
   providerQueries: number;
   providerConnections: number;
+  /** Statements in the files (the provider sends each as one query, as psql does): the rest of providerQueries is bookkeeping. */
+  statements: number;
   /** Median time to open and close one session to the same server (bench/deployBench.ts measureConnectionSetup). */
   connectionSetupMs: number;
   /** The first run of each side in the process (the provider's loads the SQL parser); not in the medians. */

@@ -16,6 +16,7 @@ describe("parseArgs", () => {
       outDir: "out",
       baselineVersion: DEFAULT_BASELINE_VERSION,
       notes: [],
+      renderOnly: false,
       help: false,
     });
     expect(options.rounds).toBeUndefined();
@@ -23,7 +24,7 @@ describe("parseArgs", () => {
 
   it("reads every option, in both --flag value and --flag=value forms", () => {
     const options = parseArgs(
-      ["--scale", "medium", "--only=drift,refresh", "--seed", "7", "--anchor", "2025-12-31", "--rounds=3", "--no-explain", "--out", "x", "--note", "a=b", "--note", "c", "--baseline", "none"],
+      ["--scale", "medium", "--only=drift,refresh", "--seed", "7", "--anchor", "2025-12-31", "--rounds=3", "--no-explain", "--out", "x", "--note", "a=b", "--note", "c", "--baseline", "none", "--render"],
       NOW,
     );
     expect(options).toMatchObject({
@@ -36,6 +37,7 @@ describe("parseArgs", () => {
       outDir: "x",
       notes: ["a=b", "c"],
       baselineVersion: "none",
+      renderOnly: true,
     });
   });
 

@@ -13,6 +13,7 @@ export function variant(label: string, concurrent: Record<string, number>, plain
     label,
     migrations: ["20260128100000_learning_core", "20260128100009_populate_analytics_views"],
     warmup: { perView, total, order: ["concurrent", "plain", "floor", "compute"] },
+    warmupAfter: "loading",
     rounds: [{ perView, total, order: ["concurrent", "plain", "floor", "compute"] }],
     median: { perView, total },
     ratios: {
@@ -60,6 +61,7 @@ export function benchResult(overrides: Partial<BenchResult> = {}): BenchResult {
       providerQueries: 150,
       providerConnections: 10,
       connectionSetupMs: 8,
+      statements: 120,
       coldMs: { provider: 900, psql: 120 },
     },
     drift: {

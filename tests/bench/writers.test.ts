@@ -155,3 +155,15 @@ describe("growth across scales", () => {
     expect(renderMarkdown(small)).not.toContain("## Growth across scales");
   });
 });
+
+describe("candidate variants", () => {
+  it("are drawn and listed, but the targets judge the stack's own latest variant", () => {
+    const shipped = variant("as shipped", { a: 500 }, { a: 200 });
+    const candidate = { ...variant("candidate", { a: 100 }, { a: 200 }), candidate: true };
+    const [check] = evaluateTargets({ refresh: { views: ["a"], variants: [shipped, candidate] } });
+    expect(check.measured).toBe("2.50×");
+    expect(check.met).toBe(false);
+    const svg = renderRefreshChart({ views: ["a"], variants: [shipped, candidate] }, { scale: "small", events: 1 });
+    expect(svg).toContain(">candidate<");
+  });
+});
