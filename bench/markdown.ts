@@ -141,11 +141,14 @@ function readersSection(result: BenchResult): string {
   const rows = readers.phases.flatMap(readerRows);
   const refreshes = readers.phases
     .filter((p) => p.refreshes > 0)
-    .map((p) => `${p.phase}: ${p.refreshes} refreshes of ${p.refreshMs.map(fmtMs).join(", ")} ms; longest block ${fmtMs(p.longestBlockMs)} ms${p.blockedOn.length ? ` on ${p.blockedOn.join(", ")}` : ""}`);
+    .map(
+      (p) =>
+        `${p.phase}: ${p.refreshes} refreshes of ${p.refreshMs.map(fmtMs).join(", ")} ms; longest block ${fmtMs(p.longestBlockMs)} ms${p.blockedOn.length ? ` on ${p.blockedOn.join(", ")}` : ""}; lock waits over 1 ms in the server log: ${p.loggedLockWaits ?? "n/a"}`,
+    );
   return [
     "## 2. Readers during refresh",
     "",
-    `One connection calls \`analytics.get_popular_tracks()\` and \`analytics.health_check()\` in turn as an admin (role authenticated, \`request.jwt.claims\` with user_role admin); a second refreshes; a third samples \`pg_blocking_pids\` of the reader every ${readers.samplerIntervalMs} ms. A read is blocked when a sample inside it saw the reader waiting on a lock. Plain counter-example: ${readers.plainMode}.`,
+    `One connection calls \`analytics.get_popular_tracks()\` and \`analytics.health_check()\` in turn as an admin (role authenticated, \`request.jwt.claims\` with user_role admin); a second refreshes; a third samples \`pg_blocking_pids\` of the reader every ${readers.samplerIntervalMs} ms. A read is blocked when a sample inside it saw the reader waiting on a lock; the reader's session also has \`log_lock_waits\` on with \`deadlock_timeout = 1ms\`, so the server logs every lock wait longer than 1 ms, even one between two samples. Plain counter-example: ${readers.plainMode}.`,
     "",
     table(["phase", "call", "reads", "p50 ms", "p99 ms", "max ms", "blocked reads"], rows, ["l", "l", "r", "r", "r", "r", "r"]),
     "",

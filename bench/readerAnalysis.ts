@@ -61,14 +61,16 @@ export function wasBlocked(read: Read, samples: readonly LockSample[]): boolean 
   return false;
 }
 
-/** The longest stretch of consecutive blocked samples inside the windows, first to last blocked sample. */
+/**
+ * The longest stretch of consecutive blocked samples inside one window, first to last blocked
+ * sample; a sample outside the windows (between two refreshes) ends a stretch.
+ */
 export function longestBlock(samples: readonly LockSample[], windows: readonly Window[]): number {
   let longest = 0;
   let runStart: number | undefined;
   let runEnd = 0;
   for (const sample of samples) {
-    if (!inAnyWindow(sample.at, windows)) continue;
-    if (sample.blocked) {
+    if (sample.blocked && inAnyWindow(sample.at, windows)) {
       runStart ??= sample.at;
       runEnd = sample.at;
       longest = Math.max(longest, runEnd - runStart);

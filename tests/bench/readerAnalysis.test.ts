@@ -33,6 +33,12 @@ describe("longestBlock", () => {
     expect(longestBlock(samples, [{ start: 0, end: 12 }])).toBe(5);
     expect(longestBlock([sample(1), sample(2)], [{ start: 0, end: 10 }])).toBe(0);
   });
+
+  it("ends a stretch at a sample between two windows, even a blocked one", () => {
+    const samples = [sample(0, true), sample(10, true), sample(15, true), sample(20, true), sample(30, true)];
+    const windows = [{ start: 0, end: 10 }, { start: 20, end: 30 }];
+    expect(longestBlock(samples, windows)).toBe(10);
+  });
 });
 
 describe("analyzePhase", () => {
