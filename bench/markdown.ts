@@ -157,6 +157,28 @@ function readersSection(result: BenchResult): string {
   ].join("\n");
 }
 
+/** Readers with candidates applied: the same table, compact. */
+function candidateReadersSection(result: BenchResult): string {
+  const candidates = result.candidateReaders ?? [];
+  if (candidates.length === 0) return "";
+  return candidates
+    .map((candidate) =>
+      [
+        `### Readers, ${candidate.label}`,
+        "",
+        table(["phase", "call", "reads", "p50 ms", "p99 ms", "max ms", "blocked reads"], candidate.result.phases.flatMap(readerRows), ["l", "l", "r", "r", "r", "r", "r"]),
+        "",
+        `p99 during concurrent / idle p99: ${READER_CALLS.map((call) => {
+          const idle = candidate.result.phases.find((p) => p.phase === "idle")?.latency[call].p99;
+          const during = candidate.result.phases.find((p) => p.phase === "concurrent")?.latency[call].p99;
+          return `${call} ${fmtRatio(idle && during ? during / idle : null)}`;
+        }).join(", ")}.`,
+        "",
+      ].join("\n"),
+    )
+    .join("\n");
+}
+
 function deploySection(result: BenchResult): string {
   const d = result.deploy;
   if (!d) return "";
@@ -256,6 +278,7 @@ export function renderMarkdown(result: BenchResult, otherScales: readonly BenchR
     refreshSection(result),
     growthSection([result, ...otherScales.filter((other) => other.scale !== result.scale)]),
     readersSection(result),
+    candidateReadersSection(result),
     deploySection(result),
     driftSection(result),
     result.notes.length ? `## Notes\n\n${result.notes.map((n) => `- ${n}`).join("\n")}\n` : "",

@@ -2,9 +2,10 @@
 // - the reader calls analytics.get_popular_tracks() and analytics.health_check() in turn, as
 //   an admin the way PostgREST would run them (role authenticated, request.jwt.claims with
 //   user_role admin), timing each call;
-// - the refresher runs analytics.refresh_all_views() (concurrent), then the counter-example:
-//   plain `refresh materialized view` of every view in one transaction, which is what the
-//   function would do without `concurrently`;
+// - the refresher alternates idle windows (nothing runs) with analytics.refresh_all_views()
+//   (concurrent), so that outside load that comes and goes hits both alike, then runs the
+//   counter-example: plain `refresh materialized view` of every view in one transaction,
+//   which is what the function would do without `concurrently`;
 // - the sampler polls the reader's backend in pg_stat_activity every few milliseconds and,
 //   when it waits on a lock, pg_blocking_pids and the lock it waits for.
 // The reader's session also sets log_lock_waits with deadlock_timeout = 1ms, so the server log
@@ -40,7 +41,9 @@ const SAMPLE_SQL = `
 
 export interface ReadersOptions {
   views: readonly string[];
+  /** Concurrent refreshes (each after an idle window), then as many plain ones. */
   refreshes: number;
+  /** The first idle window; later ones last as long as the refresh before them. */
   idleMs: number;
   /** The server log, for log_lock_waits lines; undefined when not readable. */
   logFile?: string;
@@ -131,44 +134,55 @@ export async function measureReaders(url: string, options: ReadersOptions): Prom
       throwIfLoopFailed();
       await sleep(20);
     }
-    const phase = async (name: ReaderPhase, refreshSql: string | undefined) => {
+    // Each phase is a set of windows; the server log of each window is kept for lock waits.
+    const recorded: Record<ReaderPhase, { windows: Window[]; refreshMs: number[]; log: string[]; logReadable: boolean }> = {
+      idle: { windows: [], refreshMs: [], log: [], logReadable: true },
+      concurrent: { windows: [], refreshMs: [], log: [], logReadable: true },
+      plain: { windows: [], refreshMs: [], log: [], logReadable: true },
+    };
+    const window = async (name: ReaderPhase, run: () => Promise<unknown>, isRefresh: boolean) => {
       const logOffset = logSize(options.logFile);
-      const windows: Window[] = [];
-      const refreshMs: number[] = [];
-      const phaseStart = now();
-      if (!refreshSql) {
-        await sleep(options.idleMs);
-        windows.push({ start: phaseStart, end: now() });
-      } else {
-        for (let i = 0; i < options.refreshes; i++) {
-          const start = now();
-          await refresher.query(refreshSql);
-          const end = now();
-          windows.push({ start, end });
-          refreshMs.push(end - start);
-          await sleep(GAP_BETWEEN_REFRESHES_MS);
-        }
-      }
-      throwIfLoopFailed();
+      const start = now();
+      await run();
+      const end = now();
+      const phase = recorded[name];
+      phase.windows.push({ start, end });
+      if (isRefresh) phase.refreshMs.push(end - start);
       const logText = logSince(options.logFile, logOffset);
-      const analysis = analyzePhase(reads, samples, windows);
-      const result: ReaderPhaseResult = {
+      if (logText === undefined) phase.logReadable = false;
+      else phase.log.push(logText);
+      throwIfLoopFailed();
+    };
+    // Idle and concurrent windows alternate, each idle window as long as the refresh before
+    // it, so that load from outside the bench that comes and goes hits both alike.
+    let idleMs = options.idleMs;
+    for (let i = 0; i < options.refreshes; i++) {
+      await window("idle", () => sleep(idleMs), false);
+      await sleep(GAP_BETWEEN_REFRESHES_MS);
+      await window("concurrent", () => refresher.query("select analytics.refresh_all_views()"), true);
+      idleMs = recorded.concurrent.refreshMs[recorded.concurrent.refreshMs.length - 1];
+      await sleep(GAP_BETWEEN_REFRESHES_MS);
+    }
+    const plain = options.views.map((view) => `refresh materialized view analytics.${view};`).join(" ");
+    for (let i = 0; i < options.refreshes; i++) {
+      await window("plain", () => refresher.query(`begin; ${plain} commit;`), true);
+      await sleep(GAP_BETWEEN_REFRESHES_MS);
+    }
+    for (const name of ["idle", "concurrent", "plain"] as const) {
+      const phase = recorded[name];
+      const analysis = analyzePhase(reads, samples, phase.windows);
+      phases.push({
         phase: name,
-        durationMs: windows.reduce((sum, w) => sum + (w.end - w.start), 0),
-        refreshes: refreshMs.length,
-        refreshMs,
+        durationMs: phase.windows.reduce((sum, w) => sum + (w.end - w.start), 0),
+        refreshes: phase.refreshMs.length,
+        refreshMs: phase.refreshMs,
         ...analysis,
-        loggedLockWaits: logText === undefined ? null : countLockWaitLines(logText, reader.pid),
-      };
+        loggedLockWaits: phase.logReadable ? countLockWaitLines(phase.log.join(""), reader.pid) : null,
+      });
       log(
         `readers: ${name}: ${analysis.latency.get_popular_tracks.count + analysis.latency.health_check.count} reads, p99 get_popular_tracks ${analysis.latency.get_popular_tracks.p99.toFixed(2)} ms, health_check ${analysis.latency.health_check.p99.toFixed(2)} ms, blocked ${analysis.blockedReads.get_popular_tracks + analysis.blockedReads.health_check}`,
       );
-      phases.push(result);
-    };
-    await phase("idle", undefined);
-    await phase("concurrent", "select analytics.refresh_all_views()");
-    const plain = options.views.map((view) => `refresh materialized view analytics.${view};`).join(" ");
-    await phase("plain", `begin; ${plain} commit;`);
+    }
   } finally {
     running = false;
     await loops;

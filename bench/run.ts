@@ -21,7 +21,7 @@ import { SCALE_NAMES, SCALES } from "./scales";
 import { elapsedMs, timed } from "./stats";
 import { renderRefreshChart } from "./svgChart";
 import { evaluateTargets } from "./targets";
-import type { BenchResult, LoadRecord, RefreshVariant } from "./types";
+import type { BenchResult, CandidateReaders, LoadRecord, RefreshVariant } from "./types";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
 /** Above this 1-minute load before the start, other work competes for the 2 cores: the run says so. */
@@ -95,6 +95,7 @@ interface DataPhaseResult {
   data: BenchResult["data"];
   variants: RefreshVariant[];
   readers?: BenchResult["readers"];
+  candidateReaders: CandidateReaders[];
   notes: string[];
 }
 
@@ -106,8 +107,9 @@ interface DataPhaseResult {
  *   2. when sql/migrations has newer files (fixes), the refresh again after applying them to
  *      the loaded database, the way a deploy would in production;
  *   3. the readers, on the shipped state (every file of sql/migrations);
- *   4. when bench/candidates has files (proposed fixes not in the stack), the refresh once more
- *      after applying them: recorded for comparison, never judged against the targets.
+ *   4. for each file of bench/candidates (proposed fixes not in the stack), in order and
+ *      cumulatively: apply it, then the refresh and the readers again. Recorded for
+ *      comparison, never judged against the targets.
  */
 async function dataPhase(context: Context, client: Client, url: string): Promise<DataPhaseResult> {
   const { options } = context;
@@ -142,28 +144,24 @@ async function dataPhase(context: Context, client: Client, url: string): Promise
     notes.push(await applyToLoadedDatabase(client, fixes, "the newer migrations", options.scale));
     await refresh(`after: with ${versions(fixes).join(", ")}`, [...baseline, ...fixes], `applying ${versions(fixes).join(", ")}`, "refresh (after)");
   }
-  const concurrentMs = variants.length ? variants[variants.length - 1].median.total.concurrent : 5000;
-  const readers = await measured(context, "readers", () =>
-    measureReaders(url, {
-      views: ANALYTICS_VIEWS,
-      refreshes: scale.readerRefreshes,
-      // Idle as long as the refresh phases last, within reason, for comparable sample counts.
-      idleMs: Math.min(30_000, Math.max(5_000, concurrentMs * scale.readerRefreshes)),
-      logFile: context.cluster.logFile,
-      log,
-    }),
-  );
-  if (context.candidates.length && options.measurements.includes("refresh")) {
-    notes.push(await applyToLoadedDatabase(client, context.candidates, "the candidate migrations of bench/candidates", options.scale));
-    await refresh(
-      `candidate (bench/candidates, not in sql/migrations): with ${versions(context.candidates).join(", ")}`,
-      [...baseline, ...fixes, ...context.candidates],
-      `applying ${versions(context.candidates).join(", ")}`,
-      "refresh (candidate)",
-      true,
-    );
+  const readersOn = (idleMs: number) =>
+    measureReaders(url, { views: ANALYTICS_VIEWS, refreshes: scale.readerRefreshes, idleMs, logFile: context.cluster.logFile, log });
+  const lastConcurrentMs = () => (variants.length ? variants[variants.length - 1].median.total.concurrent : 5000);
+  // The first idle window as long as a refresh; later ones follow the refresh before them.
+  const readers = await measured(context, "readers", () => readersOn(lastConcurrentMs()));
+  // Candidates one at a time, cumulatively: the refresh and the readers after each.
+  const candidateReaders: CandidateReaders[] = [];
+  const applied: MigrationFile[] = [];
+  for (const candidate of context.candidates) {
+    if (!options.measurements.includes("refresh") && !options.measurements.includes("readers")) break;
+    notes.push(await applyToLoadedDatabase(client, [candidate], "the candidate migration of bench/candidates", options.scale));
+    applied.push(candidate);
+    const label = `candidate (bench/candidates, not in sql/migrations): + ${versions(applied).join(" + ")}`;
+    await refresh(label, [...baseline, ...fixes, ...applied], `applying ${versions([candidate]).join(", ")}`, `refresh (candidate ${candidate.version})`, true);
+    const result = await measured(context, "readers", () => readersOn(lastConcurrentMs()), `readers (candidate ${candidate.version})`);
+    if (result) candidateReaders.push({ label, result });
   }
-  return { data: { ...generated, loadMs }, variants, ...(readers ? { readers } : {}), notes };
+  return { data: { ...generated, loadMs }, variants, ...(readers ? { readers } : {}), candidateReaders, notes };
 }
 
 /** The latest results of the other scales in the folder, for the growth table. */
@@ -225,7 +223,7 @@ async function runBench(context: Context): Promise<BenchResult> {
     await client.end();
     await dataDb.drop();
   }
-  const { data, variants, readers } = phase;
+  const { data, variants, readers, candidateReaders } = phase;
   notes.push(...phase.notes);
 
   const deploy = await measured(context, "deploy", () =>
@@ -237,6 +235,7 @@ async function runBench(context: Context): Promise<BenchResult> {
   const partial = {
     ...(variants.length ? { refresh: { views: [...ANALYTICS_VIEWS], variants } } : {}),
     ...(readers ? { readers } : {}),
+    ...(candidateReaders.length ? { candidateReaders } : {}),
     ...(deploy ? { deploy } : {}),
     ...(drift ? { drift } : {}),
   };

@@ -15,7 +15,7 @@ export interface Scale {
   windowDays: number;
   /** Repetitions of each refresh measurement; medians are reported. */
   refreshRepetitions: number;
-  /** Refreshes run under the reader loop, per kind (concurrent, plain). */
+  /** Refreshes run under the reader loop, per kind (concurrent, each after an idle window of its length; plain). */
   readerRefreshes: number;
   /** Fresh databases the deploy comparison runs on, per side. */
   deployRepetitions: number;
@@ -38,9 +38,9 @@ function scale(name: ScaleName, targetEvents: number, tracks: number, repetition
 }
 
 export const SCALES: Record<ScaleName, Scale> = {
-  small: scale("small", 100_000, 60, { refresh: 7, readers: 5, deploy: 7 }),
-  medium: scale("medium", 1_000_000, 150, { refresh: 5, readers: 3, deploy: 7 }),
-  large: scale("large", 5_000_000, 300, { refresh: 3, readers: 2, deploy: 5 }),
+  small: scale("small", 100_000, 60, { refresh: 7, readers: 10, deploy: 7 }),
+  medium: scale("medium", 1_000_000, 150, { refresh: 5, readers: 6, deploy: 7 }),
+  large: scale("large", 5_000_000, 300, { refresh: 3, readers: 3, deploy: 5 }),
 };
 
 export function isScaleName(value: string): value is ScaleName {

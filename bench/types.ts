@@ -126,6 +126,12 @@ export interface ReadersResult {
   phases: ReaderPhaseResult[];
 }
 
+/** The readers measured again with bench/candidates applied (cumulatively, up to the one named). */
+export interface CandidateReaders {
+  label: string;
+  result: ReadersResult;
+}
+
 export interface DeploySide {
   runsMs: number[];
   medianMs: number;
@@ -198,6 +204,7 @@ export interface BenchResult {
   data: GeneratedData & { loadMs: number };
   refresh?: RefreshResult;
   readers?: ReadersResult;
+  candidateReaders?: CandidateReaders[];
   deploy?: DeployResult;
   drift?: DriftResult;
   targets: TargetCheck[];

@@ -167,3 +167,16 @@ describe("candidate variants", () => {
     expect(svg).toContain(">candidate<");
   });
 });
+
+describe("readers with candidates", () => {
+  it("get their own table and p99 ratios, and do not change the targets", () => {
+    const result = benchResult();
+    const candidate = JSON.parse(JSON.stringify(result.readers)) as NonNullable<typeof result.readers>;
+    candidate.phases[1].latency.get_popular_tracks.p99 = 2.5;
+    result.candidateReaders = [{ label: "candidate: + 20260128100011_x", result: candidate }];
+    const markdown = renderMarkdown(result);
+    expect(markdown).toContain("### Readers, candidate: + 20260128100011_x");
+    expect(markdown).toContain("p99 during concurrent / idle p99: get_popular_tracks 1.25×, health_check 1.25×.");
+    expect(evaluateTargets(result)).toEqual(result.targets);
+  });
+});
