@@ -148,7 +148,7 @@ function readersSection(result: BenchResult): string {
   return [
     "## 2. Readers during refresh",
     "",
-    `One connection calls \`analytics.get_popular_tracks()\` and \`analytics.health_check()\` in turn as an admin (role authenticated, \`request.jwt.claims\` with user_role admin); a second refreshes; a third samples \`pg_blocking_pids\` of the reader every ${readers.samplerIntervalMs} ms. A read is blocked when a sample inside it saw the reader waiting on a lock; the reader's session also has \`log_lock_waits\` on with \`deadlock_timeout = 1ms\`, so the server logs every lock wait longer than 1 ms, even one between two samples. Plain counter-example: ${readers.plainMode}.`,
+    `One connection calls \`analytics.get_popular_tracks()\` and \`analytics.health_check()\` in turn as an admin (role authenticated, \`request.jwt.claims\` with user_role admin); a second refreshes; a third samples \`pg_blocking_pids\` of the reader every ${readers.samplerIntervalMs} ms. A read is blocked when a sample inside it saw the reader waiting on a lock; the reader's session also has \`log_lock_waits\` on with \`deadlock_timeout = 1ms\`, so the server logs every lock wait longer than 1 ms, even one between two samples. Idle, concurrent and control (cpu: one process busy-looping outside PostgreSQL for as long as a refresh) windows alternate. Plain counter-example: ${readers.plainMode}.`,
     "",
     table(["phase", "call", "reads", "p50 ms", "p99 ms", "max ms", "blocked reads"], rows, ["l", "l", "r", "r", "r", "r", "r"]),
     "",

@@ -2,14 +2,17 @@
 // - the reader calls analytics.get_popular_tracks() and analytics.health_check() in turn, as
 //   an admin the way PostgREST would run them (role authenticated, request.jwt.claims with
 //   user_role admin), timing each call;
-// - the refresher alternates idle windows (nothing runs) with analytics.refresh_all_views()
-//   (concurrent), so that outside load that comes and goes hits both alike, then runs the
-//   counter-example: plain `refresh materialized view` of every view in one transaction,
-//   which is what the function would do without `concurrently`;
+// - the refresher alternates idle windows (nothing runs), analytics.refresh_all_views()
+//   (concurrent) and a control window (a busy loop outside PostgreSQL, as long as the
+//   refresh: what any CPU-bound work does to the readers), so that outside load that comes
+//   and goes hits all alike; then it runs the counter-example: plain
+//   `refresh materialized view` of every view in one transaction, which is what the function
+//   would do without `concurrently`;
 // - the sampler polls the reader's backend in pg_stat_activity every few milliseconds and,
 //   when it waits on a lock, pg_blocking_pids and the lock it waits for.
 // The reader's session also sets log_lock_waits with deadlock_timeout = 1ms, so the server log
 // records every lock wait longer than 1 ms, even one the sampler missed.
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import type { Client } from "pg";
 import { connect } from "./database";
@@ -51,6 +54,21 @@ export interface ReadersOptions {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** One process that spins on a core for `ms`, then is ended by its pid (the control phase). */
+export async function busyLoop(ms: number): Promise<void> {
+  const child = spawn("sh", ["-c", "while :; do :; done"], { stdio: "ignore" });
+  const exited = new Promise<void>((resolve, reject) => {
+    child.once("exit", () => resolve());
+    child.once("error", reject);
+  });
+  try {
+    await sleep(ms);
+  } finally {
+    child.kill("SIGKILL");
+  }
+  await exited;
+}
 
 async function adminReader(url: string): Promise<{ client: Client; pid: number }> {
   const client = await connect(url);
@@ -138,6 +156,7 @@ export async function measureReaders(url: string, options: ReadersOptions): Prom
     const recorded: Record<ReaderPhase, { windows: Window[]; refreshMs: number[]; log: string[]; logReadable: boolean }> = {
       idle: { windows: [], refreshMs: [], log: [], logReadable: true },
       concurrent: { windows: [], refreshMs: [], log: [], logReadable: true },
+      cpu: { windows: [], refreshMs: [], log: [], logReadable: true },
       plain: { windows: [], refreshMs: [], log: [], logReadable: true },
     };
     const window = async (name: ReaderPhase, run: () => Promise<unknown>, isRefresh: boolean) => {
@@ -153,8 +172,9 @@ export async function measureReaders(url: string, options: ReadersOptions): Prom
       else phase.log.push(logText);
       throwIfLoopFailed();
     };
-    // Idle and concurrent windows alternate, each idle window as long as the refresh before
-    // it, so that load from outside the bench that comes and goes hits both alike.
+    // Idle, concurrent and CPU-control windows alternate, each idle and control window as long
+    // as the refresh before it, so that load from outside the bench that comes and goes hits
+    // all three alike.
     let idleMs = options.idleMs;
     for (let i = 0; i < options.refreshes; i++) {
       await window("idle", () => sleep(idleMs), false);
@@ -162,13 +182,15 @@ export async function measureReaders(url: string, options: ReadersOptions): Prom
       await window("concurrent", () => refresher.query("select analytics.refresh_all_views()"), true);
       idleMs = recorded.concurrent.refreshMs[recorded.concurrent.refreshMs.length - 1];
       await sleep(GAP_BETWEEN_REFRESHES_MS);
+      await window("cpu", () => busyLoop(idleMs), false);
+      await sleep(GAP_BETWEEN_REFRESHES_MS);
     }
     const plain = options.views.map((view) => `refresh materialized view analytics.${view};`).join(" ");
     for (let i = 0; i < options.refreshes; i++) {
       await window("plain", () => refresher.query(`begin; ${plain} commit;`), true);
       await sleep(GAP_BETWEEN_REFRESHES_MS);
     }
-    for (const name of ["idle", "concurrent", "plain"] as const) {
+    for (const name of ["idle", "concurrent", "cpu", "plain"] as const) {
       const phase = recorded[name];
       const analysis = analyzePhase(reads, samples, phase.windows);
       phases.push({

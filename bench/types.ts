@@ -94,7 +94,12 @@ export interface RefreshResult {
 }
 
 export type ReaderCall = "get_popular_tracks" | "health_check";
-export type ReaderPhase = "idle" | "concurrent" | "plain";
+/**
+ * idle: nothing else runs; concurrent: refresh_all_views(); plain: the counter-example;
+ * cpu: a control, one busy-looping process outside PostgreSQL for as long as a refresh: what
+ * any CPU-bound work does to the readers on this machine. Informational.
+ */
+export type ReaderPhase = "idle" | "concurrent" | "plain" | "cpu";
 
 export interface ReaderPhaseResult {
   phase: ReaderPhase;
