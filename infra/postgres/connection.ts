@@ -1,7 +1,11 @@
 // How the Postgres resources reach the database.
 //
-// - One node-postgres Client per operation, required inside the function and closed in
-//   `finally`: the providers are serialized by Pulumi, so nothing live is captured.
+// - node-postgres is required inside the functions: the providers are serialized by Pulumi,
+//   so nothing live is captured. A session is opened per operation, and kept open for a few
+//   seconds afterwards in a per-process cache on globalThis, keyed by the connection string:
+//   the engine runs many operations on one database, and a new session pays authentication
+//   and cold catalog caches every time (measured: most of a deploy's overhead over psql).
+//   A session that failed is closed, never reused; a reused one is reset first.
 // - sslmode means what it means to libpq (psql, the Supabase CLI). node-postgres alone reads
 //   `sslmode=require` as verify-full, which fails against the Supabase pooler, whose
 //   certificate is signed by Supabase's own CA. So:
@@ -31,8 +35,17 @@ export const MIGRATION_STATEMENT_TIMEOUT = "30min";
 /** Longest wait for another deployer (or the Supabase CLI) to finish applying migrations. */
 export const MIGRATION_LOCK_WAIT = "10min";
 
+/** How long a session stays open after an operation, for the next one on the same database. */
+export const IDLE_SESSION_MS = 5_000;
+
 /** Constant text: the values above, quoted as settings. */
 const SESSION_SETTINGS_SQL = `set lock_timeout = '${LOCK_TIMEOUT}'; set statement_timeout = '${STATEMENT_TIMEOUT}'`;
+/** Before reuse: back to the connection's defaults (application_name stays), then the deploy timeouts. */
+const RESET_SESSION_SQL = `reset all; ${SESSION_SETTINGS_SQL}`;
+/** Per process: idle sessions by connection string. */
+const IDLE_SESSIONS_KEY = "__supabaseAnalyticsIdlePostgresSessions";
+/** The server ended the session while it was idle (e.g. pg_terminate_backend, drop database with force). */
+const SESSION_TERMINATED = ["57P01", "57P02", "57P03"];
 
 export const SUPPORTED_SSL_MODES = ["disable", "prefer", "require", "verify-ca", "verify-full"] as const;
 export type SslMode = (typeof SUPPORTED_SSL_MODES)[number];
@@ -145,10 +158,87 @@ async function connect(parsed: ParsedConnection): Promise<Client> {
   }
 }
 
+interface IdleSession {
+  client: Client;
+  closeTimer: ReturnType<typeof setTimeout>;
+}
+
+function idleSessions(): Map<string, IdleSession[]> {
+  const store = globalThis as unknown as Record<string, Map<string, IdleSession[]> | undefined>;
+  store[IDLE_SESSIONS_KEY] ??= new Map<string, IdleSession[]>();
+  return store[IDLE_SESSIONS_KEY] as Map<string, IdleSession[]>;
+}
+
+/** An idle session's socket must not keep the process (the provider host, a test run) alive. */
+function holdProcess(client: Client, hold: boolean): void {
+  const socket = (client as unknown as { connection?: { stream?: { ref?(): void; unref?(): void } } }).connection?.stream;
+  if (hold) socket?.ref?.();
+  else socket?.unref?.();
+}
+
+function forget(connection: string, client: Client): void {
+  const sessions = idleSessions();
+  const remaining = (sessions.get(connection) ?? []).filter((idle) => idle.client !== client);
+  if (remaining.length > 0) sessions.set(connection, remaining);
+  else sessions.delete(connection);
+}
+
+function closeQuietly(client: Client): void {
+  // The session is being discarded; how its socket ends changes nothing for the caller.
+  client.end().then(undefined, () => undefined);
+}
+
+/** True when a reused session turned out to be dead: ended by the server, or its socket gone. */
+function isDeadSession(error: unknown): boolean {
+  const pgError = asPgError(error);
+  if (pgError) return SESSION_TERMINATED.includes(pgError.code ?? "");
+  return isErrorLike(error) && /Connection terminated|not queryable|ECONNRESET|EPIPE/.test(error.message);
+}
+
+/** An idle session of this connection string, reset for reuse, or undefined. */
+async function reuseIdleSession(connection: string): Promise<Client | undefined> {
+  for (;;) {
+    const idle = idleSessions().get(connection)?.pop();
+    if (!idle) return undefined;
+    clearTimeout(idle.closeTimer);
+    holdProcess(idle.client, true);
+    try {
+      await idle.client.query(RESET_SESSION_SQL);
+      return idle.client;
+    } catch (error) {
+      if (!isDeadSession(error)) throw error;
+      closeQuietly(idle.client);
+    }
+  }
+}
+
+async function openSession(connection: string, parsed: ParsedConnection): Promise<Client> {
+  const reused = await reuseIdleSession(connection);
+  if (reused) return reused;
+  const client = await connect(parsed);
+  await client.query(SESSION_SETTINGS_SQL);
+  return client;
+}
+
+function keepIdle(connection: string, client: Client): void {
+  const closeTimer = setTimeout(() => {
+    forget(connection, client);
+    closeQuietly(client);
+  }, IDLE_SESSION_MS);
+  closeTimer.unref();
+  holdProcess(client, false);
+  const sessions = idleSessions();
+  sessions.set(connection, [...(sessions.get(connection) ?? []), { client, closeTimer }]);
+  client.once("end", () => {
+    clearTimeout(closeTimer);
+    forget(connection, client);
+  });
+}
+
 /**
- * Runs fn with a fresh session on the database: connected, application_name and the deploy
- * timeouts set, closed afterwards whatever happens. Every error that leaves is redacted and
- * names the operation.
+ * Runs fn with a session on the database: application_name and the deploy timeouts set. A
+ * session fn completed with is kept for the next operation (IDLE_SESSION_MS); one it failed
+ * with is closed. Every error that leaves is redacted and names the operation.
  */
 export async function withDatabase<T>(connection: string, operation: string, fn: (client: Client) => Promise<T>): Promise<T> {
   let parsed: ParsedConnection;
@@ -159,13 +249,13 @@ export async function withDatabase<T>(connection: string, operation: string, fn:
   }
   let client: Client | undefined;
   try {
-    client = await connect(parsed);
-    await client.query(SESSION_SETTINGS_SQL);
-    return await fn(client);
+    client = await openSession(connection, parsed);
+    const result = await fn(client);
+    keepIdle(connection, client);
+    return result;
   } catch (error) {
+    if (client) closeQuietly(client);
     throw operationError(`${operation} on ${parsed.target}`, error, connection);
-  } finally {
-    await client?.end();
   }
 }
 
