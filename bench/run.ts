@@ -156,7 +156,7 @@ async function dataPhase(context: Context, client: Client, url: string): Promise
     if (!options.measurements.includes("refresh") && !options.measurements.includes("readers")) break;
     notes.push(await applyToLoadedDatabase(client, [candidate], "the candidate migration of bench/candidates", options.scale));
     applied.push(candidate);
-    const label = `candidate (bench/candidates, not in sql/migrations): + ${versions(applied).join(" + ")}`;
+    const label = `${applied.length > 1 ? "and " : ""}candidate ${versions([candidate])[0]} (bench/candidates, not in the stack${applied.length > 1 ? "; with the ones above" : ""})`;
     await refresh(label, [...baseline, ...fixes, ...applied], `applying ${versions([candidate]).join(", ")}`, `refresh (candidate ${candidate.version})`, true);
     const result = await measured(context, "readers", () => readersOn(lastConcurrentMs()), `readers (candidate ${candidate.version})`);
     if (result) candidateReaders.push({ label, result });
