@@ -67,20 +67,20 @@ const versions = (files: readonly MigrationFile[]) => files.map((m) => `${m.vers
 /**
  * bench/candidates: proposed migrations (e.g. an index) that the bench measures after all of
  * the stack's, so a fix can be judged before it goes into sql/migrations. A candidate's version
- * is the one it would take there, so it must not be taken already.
+ * is the one it would take there; one whose version a stack migration has taken since (it was
+ * adopted, or another file got there first) is skipped, and the run says so.
  */
-function loadCandidates(migrations: readonly MigrationFile[]): MigrationFile[] {
-  if (!fs.existsSync(CANDIDATES_DIR) || !fs.readdirSync(CANDIDATES_DIR).some((f) => f.endsWith(".sql"))) return [];
-  const candidates = loadMigrations(CANDIDATES_DIR, REPO_ROOT);
+function loadCandidates(migrations: readonly MigrationFile[]): { candidates: MigrationFile[]; skipped: string[] } {
+  if (!fs.existsSync(CANDIDATES_DIR) || !fs.readdirSync(CANDIDATES_DIR).some((f) => f.endsWith(".sql"))) return { candidates: [], skipped: [] };
   const taken = new Map(migrations.map((m) => [m.version, m.file]));
-  const clashes = candidates.filter((c) => taken.has(c.version));
-  if (clashes.length) {
-    throw new Error(
-      clashes.map((c) => `${c.file}: version ${c.version} is taken by ${taken.get(c.version)}`).join("; ") +
-        ": give the candidate a timestamp after the newest migration (or remove it if it was adopted)",
-    );
+  const candidates: MigrationFile[] = [];
+  const skipped: string[] = [];
+  for (const candidate of loadMigrations(CANDIDATES_DIR, REPO_ROOT)) {
+    const owner = taken.get(candidate.version);
+    if (owner) skipped.push(`${candidate.file} was not measured: version ${candidate.version} is taken by ${owner} (remove the candidate if it was adopted, or give it a later timestamp).`);
+    else candidates.push(candidate);
   }
-  return candidates;
+  return { candidates, skipped };
 }
 
 /** Applies migrations to the loaded database as a deploy would, then re-analyzes; returns a note with the time it took. */
@@ -270,7 +270,8 @@ async function main(): Promise<void> {
   const load: LoadRecord = { before: loadAverage(), after: loadAverage(), perMeasurement: {} };
   log(`load average before the run: ${load.before.one.toFixed(2)} ${load.before.five.toFixed(2)} ${load.before.fifteen.toFixed(2)}`);
   const migrations = loadMigrations();
-  const candidates = loadCandidates(migrations);
+  const { candidates, skipped } = loadCandidates(migrations);
+  for (const line of skipped) log(line);
   log("starting a throwaway PostgreSQL cluster");
   const cluster = await startBenchCluster();
   // Stop the cluster on Ctrl-C or kill too: it is a real server in a temp folder.
@@ -283,7 +284,7 @@ async function main(): Promise<void> {
   process.once("SIGTERM", onSignal);
   const counter = installRoundTripCounter();
   try {
-    const result = await runBench({ options, cluster, counter, migrations, candidates, load });
+    const result = await runBench({ options: { ...options, notes: [...options.notes, ...skipped] }, cluster, counter, migrations, candidates, load });
     const files = writeResults(result, options.outDir);
     for (const target of result.targets) log(`target ${target.met === null ? "n/a" : target.met ? "met" : "MISSED"}: ${target.name}: ${target.measured} (wanted ${target.target})`);
     log(`wrote ${files.map((f) => path.relative(REPO_ROOT, f)).join(", ")}`);
