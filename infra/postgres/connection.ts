@@ -161,6 +161,7 @@ async function connect(parsed: ParsedConnection): Promise<Client> {
 interface IdleSession {
   client: Client;
   closeTimer: ReturnType<typeof setTimeout>;
+  onEnd: () => void;
 }
 
 function idleSessions(): Map<string, IdleSession[]> {
@@ -201,6 +202,7 @@ async function reuseIdleSession(connection: string): Promise<Client | undefined>
     const idle = idleSessions().get(connection)?.pop();
     if (!idle) return undefined;
     clearTimeout(idle.closeTimer);
+    idle.client.off("end", idle.onEnd);
     holdProcess(idle.client, true);
     try {
       await idle.client.query(RESET_SESSION_SQL);
@@ -227,12 +229,13 @@ function keepIdle(connection: string, client: Client): void {
   }, IDLE_SESSION_MS);
   closeTimer.unref();
   holdProcess(client, false);
-  const sessions = idleSessions();
-  sessions.set(connection, [...(sessions.get(connection) ?? []), { client, closeTimer }]);
-  client.once("end", () => {
+  const onEnd = () => {
     clearTimeout(closeTimer);
     forget(connection, client);
-  });
+  };
+  client.once("end", onEnd);
+  const sessions = idleSessions();
+  sessions.set(connection, [...(sessions.get(connection) ?? []), { client, closeTimer, onEnd }]);
 }
 
 /**
