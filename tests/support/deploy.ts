@@ -11,7 +11,7 @@
 //
 // Outside checks use `deploy` and `refresh`: keep their signatures.
 import { runProgram } from "../../infra/program";
-import { ProgramRun, RegisteredResource, runUnderMocks, secretValue } from "./pulumiRuntime";
+import { markSecretOutputs, ProgramRun, RegisteredResource, runUnderMocks, secretOutputKeys } from "./pulumiRuntime";
 import { mockOutputs } from "./mockProgram";
 
 const requireFromString = require("require-from-string") as (code: string) => { handler(): DynamicProvider };
@@ -212,7 +212,7 @@ class Engine {
         this.changes.push({ name: resource.name, type: resource.type, op: "update" });
       }
     }
-    const secretOutputs = [...new Set([...resource.additionalSecretOutputs, ...resource.secretInputs])];
+    const secretOutputs = secretOutputKeys(resource);
     this.next.push({
       urn: resource.urn,
       type: resource.type,
@@ -252,11 +252,7 @@ class Engine {
 
   /** What the SDK sees: outputs without the provider text, secrets marked as the engine marks them. */
   private expose(resource: RegisteredResource, outputs: Props): Props {
-    const state = withoutProvider(outputs);
-    for (const key of [...resource.additionalSecretOutputs, ...resource.secretInputs]) {
-      if (key in state) state[key] = secretValue(state[key]);
-    }
-    return state;
+    return markSecretOutputs(resource, withoutProvider(outputs));
   }
 
   /** Resources in the old state that the program no longer registers, dependents first. */

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { runProgram } from "../../infra/program";
 import { REPO_ROOT } from "./cluster";
-import { ProgramRun, RegisteredResource, RegistrationResult, runUnderMocks, secretValue } from "./pulumiRuntime";
+import { markSecretOutputs, ProgramRun, RegisteredResource, RegistrationResult, runUnderMocks } from "./pulumiRuntime";
 
 export type { RegisteredResource } from "./pulumiRuntime";
 
@@ -85,10 +85,7 @@ export function mockOutputs(resource: RegisteredResource): RegistrationResult {
       connection: `postgresql://postgres.${ref}:${String(resource.inputs.dbPass)}@aws-0-eu-central-1.pooler.supabase.com:5432/postgres?sslmode=require`,
     };
   }
-  for (const key of [...resource.additionalSecretOutputs, ...resource.secretInputs]) {
-    if (key in state) state[key] = secretValue(state[key]);
-  }
-  return { id: resource.custom ? `${resource.name}-id` : undefined, state };
+  return { id: resource.custom ? `${resource.name}-id` : undefined, state: markSecretOutputs(resource, state) };
 }
 
 export async function runProgramUnderMocks(options: RegisterProgramOptions): Promise<ProgramRun> {

@@ -64,6 +64,19 @@ export function unwrapSecrets(value: unknown): unknown {
   return value;
 }
 
+/** The outputs the engine keeps secret: additionalSecretOutputs, and outputs of secret inputs. */
+export function secretOutputKeys(resource: RegisteredResource): string[] {
+  return [...new Set([...resource.additionalSecretOutputs, ...resource.secretInputs])];
+}
+
+/** Marks those outputs secret, as the engine does before the SDK sees them. */
+export function markSecretOutputs(resource: RegisteredResource, state: Record<string, unknown>): Record<string, unknown> {
+  for (const key of secretOutputKeys(resource)) {
+    if (key in state) state[key] = secretValue(state[key]);
+  }
+  return state;
+}
+
 function qualify(key: string): string {
   return key.includes(":") ? key : `${PROJECT}:${key}`;
 }
