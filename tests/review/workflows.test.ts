@@ -1,4 +1,4 @@
-// Every GitHub workflow, parsed: Node 22, the policy pack on every Pulumi operation, no secret
+// Every GitHub workflow, parsed: the Node line of package.json engines and .ci/run, the policy pack on every Pulumi operation, no secret
 // printed, and only npm scripts that package.json defines.
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -7,7 +7,11 @@ import { POLICY_PACK_DIR } from "../../scripts/lib/pulumiStack";
 
 const REPO_ROOT = path.resolve(__dirname, "../..");
 const WORKFLOWS_DIR = path.join(REPO_ROOT, ".github/workflows");
-const PACKAGE_SCRIPTS = Object.keys((JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts);
+const PACKAGE_JSON = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as { scripts: Record<string, string>; engines: { node: string } };
+const PACKAGE_SCRIPTS = Object.keys(PACKAGE_JSON.scripts);
+// The one Node line: engines says `^24`, .ci/run installs `NODE_MAJOR=24`; the workflows must agree.
+const NODE_MAJOR = /^\^(\d+)$/.exec(PACKAGE_JSON.engines.node)?.[1];
+const CI_NODE_MAJOR = /^readonly NODE_MAJOR=(\d+)$/m.exec(fs.readFileSync(path.join(REPO_ROOT, ".ci/run"), "utf8"))?.[1];
 
 interface Step {
   name?: string;
@@ -54,11 +58,13 @@ test("there are the three workflows the README documents", () => {
 });
 
 describe.each(workflows)("%s", (_file, workflow) => {
-  test("every job runs on Node 22 (actions/setup-node)", () => {
+  test("every job runs on the project's Node line (actions/setup-node)", () => {
+    expect(NODE_MAJOR).toBeDefined();
+    expect(CI_NODE_MAJOR).toBe(NODE_MAJOR);
     for (const [name, job] of Object.entries(workflow.jobs)) {
       const setupNode = (job.steps ?? []).filter((step) => step.uses?.startsWith("actions/setup-node@"));
       expect({ job: name, setupNode: setupNode.length }).toEqual({ job: name, setupNode: 1 });
-      expect({ job: name, version: String(setupNode[0].with?.["node-version"]) }).toEqual({ job: name, version: "22" });
+      expect({ job: name, version: String(setupNode[0].with?.["node-version"]) }).toEqual({ job: name, version: NODE_MAJOR });
       // Nothing runs node before setup-node chose the version.
       const index = (job.steps ?? []).indexOf(setupNode[0]);
       const early = (job.steps ?? []).slice(0, index).filter((step) => step.run !== undefined);
