@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { loadMigrations, MIGRATIONS_DIR } from "../../infra/migrations";
+import { applyMigrations } from "../support/applySql";
 import { acquireCronDatabase, CronDatabase, resetCronDatabase, withClient } from "../support/db";
 import { deploy, DeployState, refresh } from "../support/deploy";
 import { SupabaseCli } from "./supabaseCli";
@@ -85,6 +86,10 @@ describe("the Supabase CLI and the stack share one migration history", () => {
 
     it("supabase db push --dry-run has nothing to push", async () => {
       expect(await cli.pushDryRun(url)).toEqual([]);
+    });
+
+    it("supabase db lint at warning level finds nothing in the stack's schemas", async () => {
+      expect(await cli.lint(url, ["analytics", "public"])).toMatchObject({ code: 0, results: [] });
     });
 
     it("a history row deleted behind both tools shows in the CLI and as drift, and the next deploy restores it", async () => {
@@ -176,6 +181,11 @@ describe("the Supabase CLI and the stack share one migration history", () => {
       await query(url, "update supabase_migrations.schema_migrations set statements = array['select 1'] where version = $1", [oldest]);
       const { drift } = await refresh({ databaseUrl: url, state });
       expect(drift).toEqual([expect.objectContaining({ name: `migration-${oldest}`, property: "checksum" })]);
+    });
+
+    it("the DDL audit these checks rely on sees a file that runs again", async () => {
+      await applyMigrations(url, { history: false, migrations: [NEWEST] });
+      expect((await query(url, AUDITED_DDL_SQL)).length).toBeGreaterThan(0);
     });
   });
 });
