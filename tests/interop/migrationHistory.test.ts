@@ -9,7 +9,7 @@ import { loadMigrations, MIGRATIONS_DIR } from "../../infra/migrations";
 import { applyMigrations } from "../support/applySql";
 import { acquireCronDatabase, CronDatabase, resetCronDatabase, withClient } from "../support/db";
 import { deploy, DeployState, refresh } from "../support/deploy";
-import { SupabaseCli } from "./supabaseCli";
+import { SupabaseCli, superuserUrl } from "./supabaseCli";
 
 const MIGRATIONS = loadMigrations();
 const VERSIONS = MIGRATIONS.map((migration) => migration.version);
@@ -37,13 +37,14 @@ async function query<T>(url: string, sql: string, params: unknown[] = []): Promi
 }
 
 /**
- * Records every DDL command run in the database (an event trigger, created as the superuser),
- * so a test can tell whether a migration file ran again: every file runs DDL.
+ * Records every DDL command run in the database (an event trigger, which only a superuser may
+ * create), so a test can tell whether a migration file ran again: every file runs DDL.
  */
 const AUDIT_SQL = `
   create schema interop_audit;
   create table interop_audit.ddl (command_tag text not null, object_identity text);
-  create function interop_audit.record() returns event_trigger language plpgsql set search_path = '' as $$
+  -- security definer: the deployer's DDL fires it, and only the superuser may write the audit.
+  create function interop_audit.record() returns event_trigger language plpgsql security definer set search_path = '' as $$
   begin
     insert into interop_audit.ddl (command_tag, object_identity)
     select c.command_tag, c.object_identity from pg_catalog.pg_event_trigger_ddl_commands() as c;
@@ -67,7 +68,7 @@ describe("the Supabase CLI and the stack share one migration history", () => {
     cli = await SupabaseCli.start(migrationsDir);
   });
   afterAll(async () => {
-    if (url) await withClient(url, (client) => client.query(DROP_AUDIT_SQL));
+    if (url) await withClient(superuserUrl(url), (client) => client.query(DROP_AUDIT_SQL));
     await cli?.close();
     await database?.release();
     fs.rmSync(migrationsDir, { recursive: true, force: true });
@@ -149,7 +150,7 @@ describe("the Supabase CLI and the stack share one migration history", () => {
       await resetCronDatabase(url);
       await cli.push(url);
       history = await query(url, HISTORY_SQL);
-      await withClient(url, (client) => client.query(AUDIT_SQL));
+      await withClient(superuserUrl(url), (client) => client.query(AUDIT_SQL));
     });
 
     it("the CLI applied and recorded every file", async () => {

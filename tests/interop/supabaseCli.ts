@@ -64,9 +64,9 @@ export function cliDatabaseUrl(url: string): string {
  * exists plpgsql_check` (rolled back afterwards); plpgsql_check is not a trusted extension, so
  * only a superuser may create it. On Supabase `postgres` may, because supautils lists
  * plpgsql_check among its privileged extensions; locally there is no supautils, so the lint
- * runs as the cluster's superuser.
+ * runs as the cluster's superuser. Tests also use it for what only the platform may do.
  */
-export function lintDatabaseUrl(url: string): string {
+export function superuserUrl(url: string): string {
   return urlForDatabase(adminUrl(), decodeURIComponent(new URL(url).pathname.slice(1)));
 }
 
@@ -182,10 +182,10 @@ export class SupabaseCli {
 
   /**
    * `supabase db lint -s <schemas> --level warning --fail-on warning` as the superuser of the
-   * database (see lintDatabaseUrl): the findings, and whether the CLI failed on them.
+   * database (see superuserUrl): the findings, and whether the CLI failed on them.
    */
   async lint(databaseUrl: string, schemas: readonly string[]): Promise<{ code: number; results: LintResult[]; stderr: string }> {
-    const args = ["db", "lint", "--db-url", cliDatabaseUrl(lintDatabaseUrl(databaseUrl)), "-s", schemas.join(","), "--level", "warning", "--fail-on", "warning"];
+    const args = ["db", "lint", "--db-url", cliDatabaseUrl(superuserUrl(databaseUrl)), "-s", schemas.join(","), "--level", "warning", "--fail-on", "warning"];
     const result = await this.run(args);
     const json = result.stdout.trim();
     if (result.code !== 0 && json === "") throw new Error(`supabase db lint exited with ${result.code}:\n${result.stderr}`);
