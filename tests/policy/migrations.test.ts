@@ -1,7 +1,7 @@
 import { sha256Hex } from "../../infra/migrations";
 import { migrationsPolicy } from "../../policy/policies/migrations";
 import { messages, runPolicy } from "./policyHarness";
-import { asPolicyResources, changed, compliantStack, urnOf, withInputs } from "./stackFixture";
+import { asPolicyResources, changed, compliantStack, realMigrations, urnOf, withInputs } from "./stackFixture";
 
 const run = (resources = compliantStack()) => runPolicy(migrationsPolicy, asPolicyResources(resources));
 
@@ -25,10 +25,11 @@ describe("supabase-analytics-migrations", () => {
   });
 
   it("reports a migration whose version puts it before one it waits for", async () => {
-    const resources = withInputs(compliantStack(), "migration-20260128100009", { version: "20260128099999" });
-    // Sorted by version, migration-20260128100009 now comes first: the next one must wait for it.
+    const newest = `migration-${realMigrations()[realMigrations().length - 1].version}`;
+    const resources = withInputs(compliantStack(), newest, { version: "20260128099999" });
+    // Sorted by version, the newest migration now comes first: the next one must wait for it.
     expect(messages(await run(resources))).toEqual([
-      'Migration "migration-20260128100000" does not depend on Migration "migration-20260128100009", the migration before it in version order; add it to dependsOn so the files apply in order.',
+      `Migration "migration-20260128100000" does not depend on Migration "${newest}", the migration before it in version order; add it to dependsOn so the files apply in order.`,
     ]);
   });
 

@@ -53,13 +53,19 @@ describe("supabase-analytics-sql-security", () => {
   });
 
   it("reports plain refreshes: refresh_all_views without concurrently", async () => {
-    const migrations = edited("20260128100008", (sql) => sql.split("refresh materialized view concurrently").join("refresh materialized view"));
+    // The newest definitions are the ones the database runs: the plain refresh goes into the
+    // newest file that refreshes concurrently, and is reported on the one defining the entry point.
+    const newest = (text: string) => [...realMigrations()].reverse().find((file) => file.sql.includes(text))!;
+    const refresh = newest("refresh materialized view concurrently");
+    const entry = newest("create or replace function analytics.refresh_all_views()");
+    const migrations = edited(refresh.version, (sql) => sql.split("refresh materialized view concurrently").join("refresh materialized view"));
     const { resources, result } = await review(migrations);
     expect(result.violations).toHaveLength(7);
     for (const violation of result.violations) {
-      expect(violation.urn).toBe(urnOf(resources, "migration-20260128100008"));
+      expect(violation.urn).toBe(urnOf(resources, `migration-${entry.version}`));
+      expect(violation.message.startsWith(`${entry.file} line `)).toBe(true);
       expect(violation.message).toMatch(
-        /^sql\/migrations\/20260128100008_create_analytics_cron\.sql line \d+, column 1: analytics\.refresh_all_views\(\) \(with analytics\.refresh_views_and_record\(\), which it calls\) never refreshes analytics\.\w+ concurrently; once the view is populated refresh it with `refresh materialized view concurrently analytics\.\w+`/,
+        /^sql\/migrations\/\d{14}_\w+\.sql line \d+, column 1: analytics\.refresh_all_views\(\) \(with analytics\.refresh_views_and_record\(\), which it calls\) never refreshes analytics\.\w+ concurrently; once the view is populated refresh it with `refresh materialized view concurrently analytics\.\w+`/,
       );
     }
     expect(result.violations.map((violation) => /never refreshes (\S+)/.exec(violation.message)?.[1])).toEqual([
