@@ -31,9 +31,10 @@ describe("supabase db lint at warning level", () => {
   }
 
   beforeAll(async () => {
-    database = await acquireCronDatabase();
     cli = await SupabaseCli.start();
-  });
+    // Other test files hold the cron database in turn: waiting may outlast a test's timeout.
+    database = await acquireCronDatabase();
+  }, 300_000);
   afterAll(async () => {
     await cli?.close();
     await database?.release();

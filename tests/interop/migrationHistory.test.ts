@@ -7,7 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { loadMigrations, MIGRATIONS_DIR } from "../../infra/migrations";
 import { applyMigrations } from "../support/applySql";
-import { acquireCronDatabase, CronDatabase, resetCronDatabase, withClient } from "../support/db";
+import { acquireCronDatabase, CronDatabase, withClient } from "../support/db";
 import { deploy, DeployState, refresh } from "../support/deploy";
 import { SupabaseCli, superuserUrl } from "./supabaseCli";
 
@@ -56,21 +56,32 @@ const DROP_AUDIT_SQL = "drop event trigger if exists interop_audit_ddl; drop sch
 /** GRANT is the Grant resources' work, which re-asserts privileges on every create. */
 const AUDITED_DDL_SQL = "select command_tag, object_identity from interop_audit.ddl where command_tag not in ('GRANT', 'REVOKE')";
 
+/**
+ * Each scenario holds the cron database only while it runs, so the other test files that need
+ * it get their turn in between; waiting for it may take longer than a test's own timeout.
+ */
+const CRON_DATABASE_WAIT_MS = 300_000;
+
 describe("the Supabase CLI and the stack share one migration history", () => {
-  let database: CronDatabase;
+  let database: CronDatabase | undefined;
   let url: string;
   const migrationsDir = copyMigrations();
   let cli: SupabaseCli;
 
-  beforeAll(async () => {
+  async function acquire(): Promise<void> {
     database = await acquireCronDatabase();
     url = database.url;
+  }
+  async function release(): Promise<void> {
+    await database?.release();
+    database = undefined;
+  }
+
+  beforeAll(async () => {
     cli = await SupabaseCli.start(migrationsDir);
   });
   afterAll(async () => {
-    if (url) await withClient(superuserUrl(url), (client) => client.query(DROP_AUDIT_SQL));
     await cli?.close();
-    await database?.release();
     fs.rmSync(migrationsDir, { recursive: true, force: true });
   });
 
@@ -78,8 +89,10 @@ describe("the Supabase CLI and the stack share one migration history", () => {
     let state: DeployState;
 
     beforeAll(async () => {
+      await acquire();
       state = (await deploy({ databaseUrl: url, config: { migrationsDir } })).state;
-    });
+    }, CRON_DATABASE_WAIT_MS);
+    afterAll(release);
 
     it("supabase migration list agrees with the deployed stack version by version", async () => {
       expect(await cli.migrationList(url)).toEqual(AGREEING);
@@ -147,10 +160,15 @@ describe("the Supabase CLI and the stack share one migration history", () => {
     let state: DeployState;
 
     beforeAll(async () => {
-      await resetCronDatabase(url);
+      await acquire();
       await cli.push(url);
       history = await query(url, HISTORY_SQL);
       await withClient(superuserUrl(url), (client) => client.query(AUDIT_SQL));
+    }, CRON_DATABASE_WAIT_MS);
+    afterAll(async () => {
+      // Event triggers are database-wide: the next user of the cron database must not inherit it.
+      if (database) await withClient(superuserUrl(url), (client) => client.query(DROP_AUDIT_SQL));
+      await release();
     });
 
     it("the CLI applied and recorded every file", async () => {
