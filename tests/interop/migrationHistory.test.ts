@@ -78,7 +78,7 @@ describe("the Supabase CLI and the stack share one migration history", () => {
   }
 
   beforeAll(async () => {
-    cli = await SupabaseCli.start(migrationsDir);
+    cli = await SupabaseCli.start({ migrationsDir });
   });
   afterAll(async () => {
     await cli?.close();

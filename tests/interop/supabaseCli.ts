@@ -79,6 +79,10 @@ async function startNetworkTrap(): Promise<{ url: string; requests: string[]; cl
   });
   server.on("connect", (request, socket) => {
     requests.push(`CONNECT ${request.url}`);
+    // The CLI may reset the tunnel it was refused; that is the expected end, not a failure.
+    socket.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code !== "ECONNRESET") requests.push(`CONNECT ${request.url}: ${error.message}`);
+    });
     socket.end("HTTP/1.1 403 Forbidden\r\n\r\n");
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -90,20 +94,28 @@ async function startNetworkTrap(): Promise<{ url: string; requests: string[]; cl
   };
 }
 
+export interface CliOptions {
+  /** The stack's migrations folder the workdir links to (default sql/migrations). */
+  migrationsDir?: string;
+  /** Turn telemetry and the release check off (default true; false only to show the trap works). */
+  offline?: boolean;
+}
+
 export class SupabaseCli {
   private constructor(
     /** The project folder the CLI runs in (holds supabase/migrations). */
     readonly workdir: string,
     private readonly trap: Awaited<ReturnType<typeof startNetworkTrap>>,
+    private readonly offline: boolean,
   ) {}
 
-  /** A workdir whose supabase/migrations is a link to `migrationsDir` (default sql/migrations). */
-  static async start(migrationsDir: string = MIGRATIONS_DIR): Promise<SupabaseCli> {
+  /** A workdir whose supabase/migrations is a link to the migrations folder. */
+  static async start(options: CliOptions = {}): Promise<SupabaseCli> {
     const workdir = fs.mkdtempSync(path.join(os.tmpdir(), "supabase-cli-"));
     fs.mkdirSync(path.join(workdir, "supabase/.temp"), { recursive: true });
     fs.mkdirSync(path.join(workdir, "home"));
-    fs.symlinkSync(migrationsDir, path.join(workdir, "supabase/migrations"), "dir");
-    return new SupabaseCli(workdir, await startNetworkTrap());
+    fs.symlinkSync(options.migrationsDir ?? MIGRATIONS_DIR, path.join(workdir, "supabase/migrations"), "dir");
+    return new SupabaseCli(workdir, await startNetworkTrap(), options.offline ?? true);
   }
 
   async close(): Promise<void> {
@@ -113,11 +125,11 @@ export class SupabaseCli {
 
   private environment(): NodeJS.ProcessEnv {
     // Nothing inherited but PATH: no access token, API URL or proxy of the caller's reaches the CLI.
+    const switches = this.offline ? { SUPABASE_TELEMETRY_DISABLED: "1", DO_NOT_TRACK: "1" } : {};
     return {
       PATH: process.env.PATH,
       HOME: path.join(this.workdir, "home"),
-      SUPABASE_TELEMETRY_DISABLED: "1",
-      DO_NOT_TRACK: "1",
+      ...switches,
       HTTP_PROXY: this.trap.url,
       HTTPS_PROXY: this.trap.url,
       NO_PROXY: "",
@@ -126,7 +138,7 @@ export class SupabaseCli {
 
   /** Runs `supabase <args>`; the exit code is returned, not thrown. */
   async run(args: readonly string[]): Promise<CliResult> {
-    fs.writeFileSync(path.join(this.workdir, CLI_LATEST_FILE), `v${CLI_VERSION}`);
+    if (this.offline) fs.writeFileSync(path.join(this.workdir, CLI_LATEST_FILE), `v${CLI_VERSION}`);
     let result: CliResult;
     try {
       const { stdout, stderr } = await execFileAsync(process.execPath, [CLI_ENTRY, ...args], {
@@ -142,7 +154,8 @@ export class SupabaseCli {
       result = { code: failed.code, stdout: failed.stdout ?? "", stderr: failed.stderr ?? "" };
     }
     if (this.trap.requests.length > 0) {
-      throw new Error(`supabase ${args[0]} tried to reach the network: ${this.trap.requests.join(", ")}`);
+      const requests = this.trap.requests.splice(0).sort();
+      throw new Error(`supabase ${args[0]} tried to reach the network: ${requests.join(", ")}`);
     }
     return result;
   }
