@@ -163,7 +163,9 @@ export class SupabaseCli {
   private async runOk(args: readonly string[]): Promise<CliResult> {
     const result = await this.run(args);
     if (result.code !== 0) {
-      throw new Error(`supabase ${args.join(" ")} exited with ${result.code}:\n${result.stderr}${result.stdout}`);
+      // The database URL carries a password: name the command without it.
+      const command = args.map((arg) => (arg.includes("://") ? "<db-url>" : arg)).join(" ");
+      throw new Error(`supabase ${command} exited with ${result.code}:\n${result.stderr}${result.stdout}`);
     }
     return result;
   }
