@@ -2,7 +2,7 @@
 //
 // Pulumi runs `refresh` and `delete` with the provider code saved in state. When the code
 // changes, this input changes too, so `pulumi preview` shows an update on every dynamic
-// resource and the next `up` stores the new code (see docs/troubleshooting.md#provider-upgrades-and-refresh-providerversion).
+// resource and the next `up` stores the new code (see README, troubleshooting).
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";

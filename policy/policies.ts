@@ -1,4 +1,4 @@
-// The policies of the supabase-analytics pack, in their documented order. index.ts hands them to
+// The policies of the supabase-analytics pack, in the order of issue 7. index.ts hands them to
 // the PolicyPack; tests and outside checks import this array and call the policies directly.
 import type { Policies } from "@pulumi/policy";
 import { adminGrantsPolicy } from "./policies/adminGrants";

@@ -6,7 +6,7 @@
 //   install when the server lacks it.
 // - read reports the installed version and schema; a missing extension is no id.
 // - delete drops it. Dropping pg_cron removes every cron job of the database: use
-//   retainOnDelete on shared databases (see docs/troubleshooting.md#deploying).
+//   retainOnDelete on shared databases (see the README).
 import * as pulumi from "@pulumi/pulumi";
 import type { Client } from "pg";
 import { providerVersion } from "../providerVersion";

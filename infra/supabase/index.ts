@@ -1,5 +1,5 @@
 // Supabase resources over the Management API, as Pulumi dynamic resources
-// (pulumi-nodejs:dynamic/supabase:<Type>). See docs/providers.md and docs/supabase.md.
+// (pulumi-nodejs:dynamic/supabase:<Type>). See docs/readme/supabase-resources.md.
 export { Project, projectProvider } from "./project";
 export type { ProjectArgs, NewProjectArgs, AdoptedProjectArgs, ProjectInputs, ProjectOutputs } from "./project";
 export { PostgrestConfig, postgrestConfigProvider, REQUIRED_SCHEMA } from "./postgrestConfig";
