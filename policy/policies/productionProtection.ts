@@ -11,28 +11,22 @@
 // it, and the pack's tests run this policy with hosts that pass it.
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { stackOfUrn } from "../lib/graph";
-import { configOf, stringOption } from "../lib/config";
+import { policyConfig, stringOption } from "../lib/config";
 import { describeResource, ofType, ResourceOptions } from "../lib/resources";
 import { PRODUCTION_STACK_PREFIX } from "../requirements";
 
-export interface ProductionProtectionConfig {
-  productionStackPrefix: string;
-}
-
-const configSchema = {
-  properties: {
-    productionStackPrefix: stringOption(PRODUCTION_STACK_PREFIX, "Stacks whose name starts with this prefix are production stacks."),
-  },
-};
+const config = policyConfig({
+  productionStackPrefix: stringOption(PRODUCTION_STACK_PREFIX, "Stacks whose name starts with this prefix are production stacks."),
+});
 
 export const productionProtectionPolicy: StackValidationPolicy = {
   name: "supabase-analytics-production-protection",
   description:
     'On stacks whose name starts with "prod", the Supabase Project is protected and every Migration is retainOnDelete (advised, not enforced, on other stacks).',
   enforcementLevel: "mandatory",
-  configSchema,
+  configSchema: config.schema,
   validateStack: (args, reportViolation) => {
-    const prefix = configOf<ProductionProtectionConfig>(args, configSchema).productionStackPrefix;
+    const prefix = config.read(args).productionStackPrefix;
     const stack = args.resources.map((resource) => stackOfUrn(resource.urn)).find((name) => name !== undefined);
     if (stack === undefined || !stack.startsWith(prefix)) {
       args.notApplicable(

@@ -1,7 +1,7 @@
 // 1. The refresh-analytics-views cron job runs `select analytics.refresh_all_views()` every
 // 30 minutes (or the schedule set in the policy config), and is active.
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { configOf, stringOption } from "../lib/config";
+import { policyConfig, stringOption } from "../lib/config";
 import { CronJobProps, describeResource, ofType } from "../lib/resources";
 import { sameSql } from "../lib/sql/parser";
 import { REFRESH_SCHEDULE } from "../requirements";
@@ -9,23 +9,17 @@ import { REFRESH_SCHEDULE } from "../requirements";
 export const REFRESH_JOB_NAME = "refresh-analytics-views";
 export const REFRESH_COMMAND = "select analytics.refresh_all_views()";
 
-export interface RefreshScheduleConfig {
-  schedule: string;
-}
-
-const configSchema = {
-  properties: {
-    schedule: stringOption(REFRESH_SCHEDULE, "The pg_cron schedule the refresh job must have, exactly as written in the stack."),
-  },
-};
+const config = policyConfig({
+  schedule: stringOption(REFRESH_SCHEDULE, "The pg_cron schedule the refresh job must have, exactly as written in the stack."),
+});
 
 export const refreshSchedulePolicy: StackValidationPolicy = {
   name: "supabase-analytics-refresh-schedule",
   description: `A CronJob "${REFRESH_JOB_NAME}" runs \`${REFRESH_COMMAND}\` on the schedule "${REFRESH_SCHEDULE}" (configurable) and is active.`,
   enforcementLevel: "mandatory",
-  configSchema,
+  configSchema: config.schema,
   validateStack: async (args, reportViolation) => {
-    const expected = configOf<RefreshScheduleConfig>(args, configSchema).schedule;
+    const expected = config.read(args).schedule;
     const jobs = ofType(args.resources, "cronJob").filter((job) => (job.props as CronJobProps).jobName === REFRESH_JOB_NAME);
     if (jobs.length === 0) {
       reportViolation(
