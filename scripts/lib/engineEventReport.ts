@@ -18,7 +18,7 @@ export type ReportMode = "drift" | "preview";
 /**
  * drifted: live differs from declared; gone: the resource no longer exists and will be created;
  * create/update/delete/replace: a preview's planned change; provider-upgrade: only the stored
- * provider code differs (see docs/review.md).
+ * provider code differs (see docs/troubleshooting.md#provider-upgrades-and-refresh-providerversion).
  */
 export type ChangeKind = "drifted" | "gone" | "create" | "update" | "delete" | "replace" | "provider-upgrade";
 
