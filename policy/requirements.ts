@@ -14,6 +14,12 @@ export interface RequiredGrant {
 
 export const REFRESH_SCHEDULE = "*/30 * * * *";
 
+/** The schema only admins reach (through its admin functions), never anon or public. */
+export const ANALYTICS_SCHEMA = "analytics";
+
+/** The custom access token hook: only supabase_auth_admin may execute it. */
+export const HOOK_FUNCTION = { schema: "public", name: "custom_access_token_hook" } as const;
+
 export const HOOK_URI = "pg-functions://postgres/public/custom_access_token_hook";
 
 /** The migration that creates public.custom_access_token_hook(jsonb); the AuthHook waits for it. */
