@@ -4,7 +4,7 @@ import { isScaleName, SCALE_NAMES, ScaleName } from "./scales";
 export const MEASUREMENTS = ["refresh", "readers", "deploy", "drift"] as const;
 export type Measurement = (typeof MEASUREMENTS)[number];
 
-/** The last migration of the SQL issue: the refresh is also measured at this version when newer files (fixes) exist. */
+/** The last migration of the original foundation: the refresh is also measured at this version when newer files (fixes) exist. */
 export const DEFAULT_BASELINE_VERSION = "20260128100009";
 export const DEFAULT_SEED = 20260128;
 

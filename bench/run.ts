@@ -1,7 +1,7 @@
-// `npm run bench -- --scale small|medium|large`: the four measurements of issue 9, each side by
+// `npm run bench -- --scale small|medium|large`: the four measurements (refresh, readers, deploy, drift), each side by
 // side with its baseline in the same run, on a throwaway PostgreSQL 15 cluster that this
 // process starts and always stops. Writes bench/results/<scale>.{json,md,svg}.
-// docs/readme/bench.md explains what each figure means.
+// bench/README.md explains what each figure means.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Client } from "pg";

@@ -1,4 +1,4 @@
-// The targets (defined at medium scale on the 2-core machine), checked against a
+// The bench's targets (defined at medium scale on the 2-core machine), checked against a
 // result. Pure: the run and the Markdown writer both use it.
 import type { BenchResult, DriftResult, ReaderCall, ReaderPhaseResult, RefreshVariant, TargetCheck } from "./types";
 

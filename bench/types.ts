@@ -6,7 +6,7 @@ import type { LatencySummary } from "./stats";
 
 /**
  * concurrent: analytics.refresh_all_views(); plain: refresh materialized view per view;
- * floor: the issue's baseline, select count(*) over the view's query (the planner drops the
+ * floor: the agreed baseline, select count(*) over the view's query (the planner drops the
  * output columns count(*) does not need, and with them joins and aggregates);
  * compute: select count(q.*) over the view's query, which needs every column: the work a
  * refresh cannot avoid, without writing anything. Informational.

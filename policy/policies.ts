@@ -1,5 +1,5 @@
-// The policies of the supabase-analytics pack, in the order of issue 7. index.ts hands them to
-// the PolicyPack; tests and outside checks import this array and call the policies directly.
+// The policies of the supabase-analytics pack. index.ts hands them to the PolicyPack; tests and
+// outside checks import this array and call the policies directly.
 import type { Policies } from "@pulumi/policy";
 import { adminGrantsPolicy } from "./policies/adminGrants";
 import { authHookRegisteredPolicy } from "./policies/authHookRegistered";

@@ -1,6 +1,6 @@
 // The database side of the stack as Pulumi dynamic resources (tokens
 // pulumi-nodejs:dynamic/postgres:<Type>). The provider objects are exported so that tests
-// and outside checks call them directly. See docs/readme/postgres-resources.md.
+// and outside checks call them directly. See docs/providers.md.
 export { Extension, extensionProvider, SUPPORTED_EXTENSIONS } from "./extension";
 export type { ExtensionArgs, ExtensionInputs, ExtensionOutputs } from "./extension";
 export { Migration, migrationProvider, NO_RECORDED_STATEMENTS, NOT_RECORDED } from "./migration";

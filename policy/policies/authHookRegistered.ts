@@ -1,52 +1,58 @@
 // 5. On Supabase targets (a Project resource is in the stack), the custom access token hook is
 // registered: an enabled AuthHook with the hook function's URI, registered only after the
-// migration that creates the function and the grants that let the auth server run it.
+// migration that creates the function and the grants that let the auth server run it. The URI,
+// that migration and those grants are this policy's config (defaults: policy/requirements.ts).
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { grantResourceName, HOOK_GRANTS, MIGRATION_VERSIONS } from "../../infra/adminSurface";
+import { grantKey, grantListOption, grantText, policyConfig, stringOption } from "../lib/config";
 import { dependsOn } from "../lib/graph";
 import { AuthHookProps, describeResource, GrantProps, MigrationProps, ofType } from "../lib/resources";
+import { HOOK_GRANTS, HOOK_MIGRATION, HOOK_URI, RequiredGrant } from "../requirements";
 
 export const HOOK_NAME = "custom_access_token";
-export const HOOK_URI = "pg-functions://postgres/public/custom_access_token_hook";
 
-function sameGrant(resource: PolicyResource, expected: GrantProps): boolean {
-  const props = resource.props as GrantProps;
-  return props.role === expected.role && props.privilege === expected.privilege && props.objectType === expected.objectType && props.object === expected.object;
+const config = policyConfig({
+  hookUri: stringOption(HOOK_URI, "The URI the custom_access_token AuthHook must point at."),
+  hookMigration: stringOption(HOOK_MIGRATION, "Version of the Migration that creates the hook function; the AuthHook must depend on it."),
+  hookGrants: grantListOption(HOOK_GRANTS, "Grants the auth server needs to run the hook; the AuthHook must depend on their Grant resources."),
+});
+
+function findGrant(resources: readonly PolicyResource[], expected: RequiredGrant): PolicyResource | undefined {
+  return ofType(resources, "grant").find((resource) => grantKey(resource.props as GrantProps) === grantKey(expected));
 }
 
 export const authHookRegisteredPolicy: StackValidationPolicy = {
   name: "supabase-analytics-auth-hook-registered",
-  description: `On Supabase targets, an enabled AuthHook "${HOOK_NAME}" points at ${HOOK_URI} and depends on the hook's migration and its grants.`,
+  description: `On Supabase targets, an enabled AuthHook "${HOOK_NAME}" points at ${HOOK_URI} (configurable) and depends on the hook's migration and its grants.`,
   enforcementLevel: "mandatory",
+  configSchema: config.schema,
   validateStack: (args, reportViolation) => {
     if (ofType(args.resources, "project").length === 0) {
       args.notApplicable("no Supabase Project in this stack (target postgres): there is no auth server to register the hook with");
     }
+    const { hookUri, hookMigration: hookVersion, hookGrants } = config.read(args);
     const hooks = ofType(args.resources, "authHook").filter((resource) => (resource.props as AuthHookProps).hook === HOOK_NAME);
     if (hooks.length === 0) {
       reportViolation(
-        `The stack has a Supabase Project but no AuthHook "${HOOK_NAME}"; add one with enabled: true and uri "${HOOK_URI}", or access tokens carry no user_role claim.`,
+        `The stack has a Supabase Project but no AuthHook "${HOOK_NAME}"; add one with enabled: true and uri "${hookUri}", or access tokens carry no user_role claim.`,
       );
       return;
     }
-    const hookMigration = ofType(args.resources, "migration").find((resource) => (resource.props as MigrationProps).version === MIGRATION_VERSIONS.customAccessTokenHook);
+    const hookMigration = ofType(args.resources, "migration").find((resource) => (resource.props as MigrationProps).version === hookVersion);
     for (const hook of hooks) {
       const props = hook.props as AuthHookProps;
       const name = describeResource(hook);
       if (props.enabled !== true) reportViolation(`${name} is not enabled (enabled: ${String(props.enabled)}); set enabled: true.`, hook.urn);
-      if (props.uri !== HOOK_URI) reportViolation(`${name} points at "${props.uri}"; set uri to "${HOOK_URI}".`, hook.urn);
+      if (props.uri !== hookUri) reportViolation(`${name} points at "${props.uri}"; set uri to "${hookUri}".`, hook.urn);
       if (!hookMigration) {
-        reportViolation(`${name}: the stack has no Migration ${MIGRATION_VERSIONS.customAccessTokenHook}, which creates the hook function; restore it.`, hook.urn);
+        reportViolation(`${name}: the stack has no Migration ${hookVersion}, which creates the hook function; restore it.`, hook.urn);
       } else if (!dependsOn(hook, hookMigration)) {
         reportViolation(`${name} does not depend on ${describeResource(hookMigration)}; add it to dependsOn, or the hook is registered before its function exists and every login fails.`, hook.urn);
       }
-      for (const expected of HOOK_GRANTS) {
-        const grant = ofType(args.resources, "grant").find((resource) => sameGrant(resource, expected));
+      for (const expected of hookGrants) {
+        const grant = findGrant(args.resources, expected);
         if (grant && dependsOn(hook, grant)) continue;
-        reportViolation(
-          `${name} does not depend on Grant "${grantResourceName(expected)}" (${expected.privilege} on ${expected.object} to ${expected.role}); add it to dependsOn, or the auth server cannot run the hook when it is switched on.`,
-          hook.urn,
-        );
+        const what = grant ? `${describeResource(grant)} (${expected.privilege} on ${expected.object} to ${expected.role})` : `a Grant for \`${grantText(expected)}\``;
+        reportViolation(`${name} does not depend on ${what}; add it to dependsOn, or the auth server cannot run the hook when it is switched on.`, hook.urn);
       }
     }
   },

@@ -1,11 +1,16 @@
 // 6. The Migration resources are a sound chain: 14-digit unique versions, each waiting for its
 // predecessor in version order, each checksum the sha256 of its SQL.
+import { createHash } from "node:crypto";
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { sha256Hex } from "../../infra/migrations";
 import { dependsOn } from "../lib/graph";
 import { describeResource, MigrationProps, migrationFile, ofType } from "../lib/resources";
 
 const VERSION_FORMAT = /^\d{14}$/;
+
+/** The checksum a Migration must carry: sha256 of its SQL as UTF-8, in hex (as the history table keeps it). */
+function sha256Hex(sql: string): string {
+  return createHash("sha256").update(sql, "utf8").digest("hex");
+}
 
 export const migrationsPolicy: StackValidationPolicy = {
   name: "supabase-analytics-migrations",
@@ -25,7 +30,7 @@ export const migrationsPolicy: StackValidationPolicy = {
       }
       if (typeof props.sql !== "string" || props.checksum !== sha256Hex(props.sql)) {
         reportViolation(
-          `${name}: checksum ${String(props.checksum)} is not the sha256 of its sql; set checksum from the file (infra/migrations.ts does), and never edit an applied migration: add a new one.`,
+          `${name}: checksum ${String(props.checksum)} is not the sha256 of its sql; set checksum from the file (the program does), and never edit an applied migration: add a new one.`,
           migration.urn,
         );
       }

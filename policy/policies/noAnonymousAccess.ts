@@ -3,9 +3,10 @@
 // the admin functions, which check is_admin() themselves.
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { describeResource, GrantProps, RESOURCE_TYPES } from "../lib/resources";
+import { ANALYTICS_SCHEMA, HOOK_FUNCTION } from "../requirements";
 
 const ANONYMOUS_ROLES = new Set(["anon", "public"]);
-const HOOK_FUNCTION = "public.custom_access_token_hook";
+const HOOK = `${HOOK_FUNCTION.schema}.${HOOK_FUNCTION.name}`;
 
 /** Lowercase, unquoted: `"Analytics".x` and `analytics.x` are the same object to this check. */
 function normalise(identifier: string): string {
@@ -13,11 +14,11 @@ function normalise(identifier: string): string {
 }
 
 function isAnalyticsObject(object: string): boolean {
-  return object === "analytics" || object.startsWith("analytics.");
+  return object === ANALYTICS_SCHEMA || object.startsWith(`${ANALYTICS_SCHEMA}.`);
 }
 
 function isHook(object: string): boolean {
-  return object === HOOK_FUNCTION || object.startsWith(`${HOOK_FUNCTION}(`);
+  return object === HOOK || object.startsWith(`${HOOK}(`);
 }
 
 export const noAnonymousAccessPolicy: ResourceValidationPolicy = {

@@ -11,30 +11,22 @@
 // it, and the pack's tests run this policy with hosts that pass it.
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { stackOfUrn } from "../lib/graph";
+import { policyConfig, stringOption } from "../lib/config";
 import { describeResource, ofType, ResourceOptions } from "../lib/resources";
+import { PRODUCTION_STACK_PREFIX } from "../requirements";
 
-export const DEFAULT_PRODUCTION_STACK_PREFIX = "prod";
-
-export interface ProductionProtectionConfig {
-  productionStackPrefix?: string;
-}
+const config = policyConfig({
+  productionStackPrefix: stringOption(PRODUCTION_STACK_PREFIX, "Stacks whose name starts with this prefix are production stacks."),
+});
 
 export const productionProtectionPolicy: StackValidationPolicy = {
   name: "supabase-analytics-production-protection",
   description:
     'On stacks whose name starts with "prod", the Supabase Project is protected and every Migration is retainOnDelete (advised, not enforced, on other stacks).',
   enforcementLevel: "mandatory",
-  configSchema: {
-    properties: {
-      productionStackPrefix: {
-        type: "string",
-        default: DEFAULT_PRODUCTION_STACK_PREFIX,
-        description: "Stacks whose name starts with this prefix are production stacks.",
-      },
-    },
-  },
+  configSchema: config.schema,
   validateStack: (args, reportViolation) => {
-    const prefix = args.getConfig<ProductionProtectionConfig>().productionStackPrefix ?? DEFAULT_PRODUCTION_STACK_PREFIX;
+    const prefix = config.read(args).productionStackPrefix;
     const stack = args.resources.map((resource) => stackOfUrn(resource.urn)).find((name) => name !== undefined);
     if (stack === undefined || !stack.startsWith(prefix)) {
       args.notApplicable(

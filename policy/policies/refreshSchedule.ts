@@ -1,33 +1,25 @@
 // 1. The refresh-analytics-views cron job runs `select analytics.refresh_all_views()` every
 // 30 minutes (or the schedule set in the policy config), and is active.
 import type { StackValidationPolicy } from "@pulumi/policy";
+import { policyConfig, stringOption } from "../lib/config";
 import { CronJobProps, describeResource, ofType } from "../lib/resources";
 import { sameSql } from "../lib/sql/parser";
+import { REFRESH_SCHEDULE } from "../requirements";
 
-export const DEFAULT_REFRESH_SCHEDULE = "*/30 * * * *";
 export const REFRESH_JOB_NAME = "refresh-analytics-views";
 export const REFRESH_COMMAND = "select analytics.refresh_all_views()";
 
-export interface RefreshScheduleConfig {
-  schedule?: string;
-}
+const config = policyConfig({
+  schedule: stringOption(REFRESH_SCHEDULE, "The pg_cron schedule the refresh job must have, exactly as written in the stack."),
+});
 
 export const refreshSchedulePolicy: StackValidationPolicy = {
   name: "supabase-analytics-refresh-schedule",
-  description: `A CronJob "${REFRESH_JOB_NAME}" runs \`${REFRESH_COMMAND}\` on the schedule "${DEFAULT_REFRESH_SCHEDULE}" (configurable) and is active.`,
+  description: `A CronJob "${REFRESH_JOB_NAME}" runs \`${REFRESH_COMMAND}\` on the schedule "${REFRESH_SCHEDULE}" (configurable) and is active.`,
   enforcementLevel: "mandatory",
-  configSchema: {
-    properties: {
-      schedule: {
-        type: "string",
-        default: DEFAULT_REFRESH_SCHEDULE,
-        description: "The pg_cron schedule the refresh job must have, exactly as written in the stack.",
-      },
-    },
-  },
+  configSchema: config.schema,
   validateStack: async (args, reportViolation) => {
-    // Only the CLI fills in schema defaults; a direct call gets {}.
-    const expected = args.getConfig<RefreshScheduleConfig>().schedule ?? DEFAULT_REFRESH_SCHEDULE;
+    const expected = config.read(args).schedule;
     const jobs = ofType(args.resources, "cronJob").filter((job) => (job.props as CronJobProps).jobName === REFRESH_JOB_NAME);
     if (jobs.length === 0) {
       reportViolation(

@@ -1,7 +1,7 @@
-// 7. The migrations' SQL, read with the real PostgreSQL parser (libpg_query, WASM): files parse;
-// security definer functions pin search_path; no grant opens analytics or the hook to anon or
-// public; every analytics materialized view has a unique index and is refreshed concurrently by
-// analytics.refresh_all_views() once populated. See policy/lib/sql/ for how.
+// 7. The migrations' SQL, read with the real PostgreSQL parser (libpg_query, WASM): no grant opens
+// analytics or the hook to anon or public, security definer functions pin search_path, and every
+// file parses (else it could hide either). Only what the database tests cannot catch for a
+// migration not yet written; see policy/README.md.
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { MigrationProps, migrationFile, ofType } from "../lib/resources";
 import { reviewMigrations } from "../lib/sql/review";
@@ -9,7 +9,7 @@ import { reviewMigrations } from "../lib/sql/review";
 export const sqlSecurityPolicy: StackValidationPolicy = {
   name: "supabase-analytics-sql-security",
   description:
-    "Migration SQL parses with the PostgreSQL parser; security definer functions set search_path; no grant to anon or public on analytics or the hook; every analytics materialized view has a unique index and refresh_all_views() refreshes it concurrently once populated.",
+    "Migration SQL parses with the PostgreSQL parser; no grant to anon or public on analytics or the auth hook; every security definer function sets search_path.",
   enforcementLevel: "mandatory",
   validateStack: async (args, reportViolation) => {
     const migrations = ofType(args.resources, "migration")

@@ -9,6 +9,7 @@
 //     values and new.inputs = declared values, "create" for a resource that is gone, and so on.
 // Dynamic providers report no detailedDiff and usually no `diffs`, so property-level live vs
 // declared values come from comparing old.outputs with new.inputs.
+import { isDeepStrictEqual } from "node:util";
 import type { DiagnosticEvent, EngineEvent, OpMap, OpType, PolicyEvent, StepEventMetadata } from "@pulumi/pulumi/automation";
 import { maskSecrets, SECRET_PLACEHOLDER } from "./secretMask";
 
@@ -17,7 +18,7 @@ export type ReportMode = "drift" | "preview";
 /**
  * drifted: live differs from declared; gone: the resource no longer exists and will be created;
  * create/update/delete/replace: a preview's planned change; provider-upgrade: only the stored
- * provider code differs (see docs/readme/review.md, troubleshooting).
+ * provider code differs (see docs/troubleshooting.md#provider-upgrades-and-refresh-providerversion).
  */
 export type ChangeKind = "drifted" | "gone" | "create" | "update" | "delete" | "replace" | "provider-upgrade";
 
@@ -115,16 +116,6 @@ function goneFrom(type: string): string {
   return place === "live" ? "gone" : `gone from ${place.replace(/^in /, "")}`;
 }
 
-function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  const keysA = Object.keys(a as object);
-  const keysB = Object.keys(b as object);
-  if (keysA.length !== keysB.length) return false;
-  return keysA.every((key) => deepEqual((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]));
-}
-
 function maskValue(value: unknown): unknown {
   if (typeof value === "string") return maskSecrets(value);
   if (Array.isArray(value)) return value.map(maskValue);
@@ -154,7 +145,7 @@ export function propertyDifferences(metadata: StepEventMetadata): PropertyDiffer
     const declaredValue = declared[property];
     const secret = liveValue === SECRET_PLACEHOLDER || declaredValue === SECRET_PLACEHOLDER;
     // Two masked values compare equal; they count only when the engine itself named the key.
-    if (deepEqual(liveValue, declaredValue) && !(secret && named.includes(property))) continue;
+    if (isDeepStrictEqual(liveValue, declaredValue) && !(secret && named.includes(property))) continue;
     differences.push(
       secret ? { property, secret } : { property, live: maskValue(liveValue), declared: maskValue(declaredValue), secret },
     );

@@ -1,11 +1,8 @@
-// Finds a Pulumi CLI for `npm run drift|preview|plan --stack` and `npm run up:local`, in order:
-//   1. PULUMI_CLI_PATH;
-//   2. a real `pulumi` binary on PATH (not the npm wrapper that `npm run` puts in node_modules/.bin);
-//   3. the npm wrapper package `pulumi` (a devDependency), which downloads the CLI on first use
-//      into ~/.pulumi/versions/<version>/bin.
-// Every step is bounded by a timeout, so a missing or unreachable CLI fails at once with
-// instructions instead of hanging a CI job. Run directly (`ts-node scripts/lib/pulumiCli.ts`)
-// it prints {"path","version"} as JSON, for shell scripts.
+// Finds a Pulumi CLI for `npm run drift|preview|plan --stack` and `npm run up:local`: the file
+// PULUMI_CLI_PATH names, else a real `pulumi` binary on PATH (not the npm wrapper that `npm run`
+// puts in node_modules/.bin, which would start a 100 MB download). Nothing is downloaded: a
+// missing CLI fails at once with instructions, and `pulumi version` is bounded by a timeout, so a
+// CI job never hangs on it. In CI, pulumi/actions installs the CLI.
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
@@ -19,8 +16,6 @@ export const REPO_ROOT = path.resolve(__dirname, "../..");
 export const INSTALL_DOCS_URL = "https://www.pulumi.com/docs/install/";
 /** `pulumi version` answers in well under a second; 20 s covers a cold, busy CI machine. */
 export const VERSION_TIMEOUT_MS = 20_000;
-/** The CLI archive is ~100 MB; five minutes, overridable with PULUMI_CLI_DOWNLOAD_TIMEOUT_MS. */
-export const DEFAULT_DOWNLOAD_TIMEOUT_MS = 300_000;
 
 export interface PulumiCli {
   /** Absolute path of the `pulumi` executable. */
@@ -28,19 +23,19 @@ export interface PulumiCli {
   /** Without the leading "v", e.g. "3.265.0". */
   version: string;
   /** Where it was found, for messages. */
-  source: "PULUMI_CLI_PATH" | "PATH" | "npm package pulumi";
+  source: "PULUMI_CLI_PATH" | "PATH";
 }
 
 export class PulumiCliMissingError extends Error {
   constructor(readonly attempts: string[]) {
     super(
       [
-        "The Pulumi CLI is not installed and could not be downloaded.",
+        "The Pulumi CLI is not installed.",
         "Why:",
         ...attempts.map((attempt) => `  - ${attempt}`),
         "How to get it:",
         `  - install it: ${INSTALL_DOCS_URL} (for example \`curl -fsSL https://get.pulumi.com | sh\`, then open a new shell);`,
-        "  - or run on a machine with internet access, where `npx pulumi` (the npm package in devDependencies) downloads it on first use;",
+        "  - in GitHub Actions, add the pulumi/actions step before this one (it installs the CLI);",
         "  - or set PULUMI_CLI_PATH to an existing pulumi binary.",
       ].join("\n"),
     );
@@ -50,10 +45,7 @@ export class PulumiCliMissingError extends Error {
 
 export interface ResolveOptions {
   env?: NodeJS.ProcessEnv;
-  /** Where to look for node_modules/pulumi; the repository root by default. */
-  repoRoot?: string;
   versionTimeoutMs?: number;
-  downloadTimeoutMs?: number;
 }
 
 interface ExecFailure {
@@ -71,8 +63,7 @@ function failureReason(error: unknown, timeoutMs: number): string {
   if (failure.code === "ENOENT") return "not found";
   if (failure.code === "EACCES") return "not executable";
   const lines = (failure.stderr ?? "").split("\n").map((line) => line.trim()).filter(Boolean);
-  const last = lines.filter((line) => !line.startsWith("Downloading pulumi")).pop();
-  return last ?? failure.message.split("\n")[0];
+  return lines.pop() ?? failure.message.split("\n")[0];
 }
 
 function isExecutableFile(file: string): boolean {
@@ -115,40 +106,6 @@ function pulumiBinariesOnPath(env: NodeJS.ProcessEnv): string[] {
   return found;
 }
 
-/**
- * Asks the npm package `pulumi` for its CLI (node_modules/pulumi/lib/resolve.js), in a child
- * process: its installer runs the install script synchronously, which no in-process timer can
- * interrupt, while a child can be killed.
- */
-async function cliFromNpmWrapper(repoRoot: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<string> {
-  let resolveModule: string;
-  try {
-    resolveModule = require.resolve("pulumi/lib/resolve.js", { paths: [repoRoot] });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "MODULE_NOT_FOUND") throw error;
-    throw new Error("the npm package `pulumi` is not installed (run `npm ci`)");
-  }
-  const script = `
-    require(${JSON.stringify(resolveModule)}).resolve().then(
-      (bin) => process.stdout.write(JSON.stringify({ bin })),
-      (error) => {
-        const cause = error && error.cause && error.cause.message ? " (" + error.cause.message + ")" : "";
-        process.stderr.write(String(error && error.message) + cause + "\\n");
-        process.exit(1);
-      });`;
-  try {
-    const { stdout } = await execFileAsync(process.execPath, ["-e", script], { env, timeout: timeoutMs, killSignal: "SIGKILL" });
-    return (JSON.parse(stdout) as { bin: string }).bin;
-  } catch (error) {
-    throw new Error(`the npm package \`pulumi\` could not download the CLI: ${failureReason(error, timeoutMs)}`);
-  }
-}
-
-function downloadTimeout(env: NodeJS.ProcessEnv, fallback: number): number {
-  const configured = Number(env.PULUMI_CLI_DOWNLOAD_TIMEOUT_MS);
-  return Number.isFinite(configured) && configured > 0 ? configured : fallback;
-}
-
 export async function resolvePulumiCli(options: ResolveOptions = {}): Promise<PulumiCli> {
   const env = options.env ?? process.env;
   const versionTimeout = options.versionTimeoutMs ?? VERSION_TIMEOUT_MS;
@@ -175,14 +132,7 @@ export async function resolvePulumiCli(options: ResolveOptions = {}): Promise<Pu
       attempts.push((error as Error).message);
     }
   }
-  if (onPath.length === 0) attempts.push("no pulumi binary on PATH (only the npm wrapper, if any)");
-
-  try {
-    const cli = await cliFromNpmWrapper(options.repoRoot ?? REPO_ROOT, env, downloadTimeout(env, options.downloadTimeoutMs ?? DEFAULT_DOWNLOAD_TIMEOUT_MS));
-    return { path: cli, version: await cliVersion(cli, env, versionTimeout), source: "npm package pulumi" };
-  } catch (error) {
-    attempts.push((error as Error).message);
-  }
+  if (onPath.length === 0) attempts.push("no pulumi binary on PATH (the npm wrapper in node_modules/.bin does not count: it downloads the CLI)");
   throw new PulumiCliMissingError(attempts);
 }
 
@@ -198,14 +148,4 @@ export function automationRootFor(cliPath: string): string {
   const link = path.join(root, "bin", "pulumi");
   if (!fs.existsSync(link)) fs.symlinkSync(cliPath, link);
   return root;
-}
-
-if (require.main === module) {
-  resolvePulumiCli().then(
-    (cli) => process.stdout.write(`${JSON.stringify({ path: cli.path, version: cli.version })}\n`),
-    (error: Error) => {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(1);
-    },
-  );
 }

@@ -9,7 +9,8 @@ import { MIGRATIONS_DIR } from "../../infra/migrations";
 import { REPO_ROOT } from "../support/cluster";
 
 const execFileAsync = promisify(execFile);
-const SQUAWK = path.join(REPO_ROOT, "node_modules/.bin/squawk");
+/** The linux-x64 build (package.json optionalDependencies): the only one the registry here serves. */
+const SQUAWK = path.join(REPO_ROOT, "node_modules/@squawk-cli/linux-x64/bin/squawk");
 const CONFIG = path.join(REPO_ROOT, ".squawk.toml");
 
 interface Finding {

@@ -51,6 +51,19 @@ describe("supabase-analytics-auth-hook-registered", () => {
     ]);
   });
 
+  it("takes the URI, the migration and the grants from its config", async () => {
+    const config = {
+      hookUri: "pg-functions://postgres/auth_hooks/custom_access_token_hook",
+      hookMigration: "20260128100001",
+      hookGrants: [{ role: "supabase_auth_admin", privilege: "usage", objectType: "schema", object: "auth_hooks" }],
+    };
+    expect(messages(await runPolicy(authHookRegisteredPolicy, asPolicyResources(compliantStack()), config))).toEqual([
+      'AuthHook "auth-hook-custom-access-token" points at "pg-functions://postgres/public/custom_access_token_hook"; set uri to "pg-functions://postgres/auth_hooks/custom_access_token_hook".',
+      'AuthHook "auth-hook-custom-access-token" does not depend on Migration "migration-20260128100001"; add it to dependsOn, or the hook is registered before its function exists and every login fails.',
+      'AuthHook "auth-hook-custom-access-token" does not depend on a Grant for `grant usage on schema auth_hooks to supabase_auth_admin`; add it to dependsOn, or the auth server cannot run the hook when it is switched on.',
+    ]);
+  });
+
   it("reports a Supabase stack without the hook", async () => {
     const result = await run(changed(compliantStack(), HOOK, () => null));
     expect(messages(result)).toEqual([expect.stringContaining('The stack has a Supabase Project but no AuthHook "custom_access_token"')]);

@@ -9,10 +9,10 @@ const POLICY_DIR = path.resolve(__dirname, "../../policy/policies");
 
 const EXPECTED: Array<{ name: string; file: string; validation: "validateStack" | "validateResource"; configSchema?: string[] }> = [
   { name: "supabase-analytics-refresh-schedule", file: "refreshSchedule.ts", validation: "validateStack", configSchema: ["schedule"] },
-  { name: "supabase-analytics-admin-grants", file: "adminGrants.ts", validation: "validateStack" },
+  { name: "supabase-analytics-admin-grants", file: "adminGrants.ts", validation: "validateStack", configSchema: ["grants"] },
   { name: "supabase-analytics-no-anonymous-access", file: "noAnonymousAccess.ts", validation: "validateResource" },
   { name: "supabase-analytics-pg-cron-enabled", file: "pgCronEnabled.ts", validation: "validateStack" },
-  { name: "supabase-analytics-auth-hook-registered", file: "authHookRegistered.ts", validation: "validateStack" },
+  { name: "supabase-analytics-auth-hook-registered", file: "authHookRegistered.ts", validation: "validateStack", configSchema: ["hookUri", "hookMigration", "hookGrants"] },
   { name: "supabase-analytics-migrations", file: "migrations.ts", validation: "validateStack" },
   { name: "supabase-analytics-sql-security", file: "sqlSecurity.ts", validation: "validateStack" },
   { name: "supabase-analytics-secrets", file: "secrets.ts", validation: "validateResource" },
@@ -26,7 +26,7 @@ function policyNamed(name: string): Policies[number] {
 }
 
 describe("policy metadata", () => {
-  it("the pack holds the nine policies of issue 7, in order, each name once", () => {
+  it("the pack holds the nine policies, in order, each name once", () => {
     expect(policies.map((policy) => policy.name)).toEqual(EXPECTED.map((expected) => expected.name));
   });
 
@@ -59,7 +59,8 @@ describe("policy metadata", () => {
       }
       expect(Object.keys(schema?.properties ?? {})).toEqual(configSchema);
       for (const property of Object.values(schema?.properties ?? {})) {
-        expect(property).toEqual(expect.objectContaining({ type: "string", default: expect.any(String), description: expect.any(String) }));
+        expect(property).toEqual(expect.objectContaining({ type: expect.stringMatching(/^(string|array)$/), default: expect.anything(), description: expect.any(String) }));
+        expect(typeof property.default).toBe(property.type === "array" ? "object" : property.type);
       }
     });
 

@@ -52,7 +52,7 @@ describe("supabase-analytics-migrations", () => {
     const original = stack.find((resource) => resource.name === "migration-20260128100003")!;
     const resources = withInputs(stack, "migration-20260128100003", { sql: `${String(original.inputs.sql)}\n-- edited after it was applied\n` });
     expect(messages(await run(resources))).toEqual([
-      `Migration "migration-20260128100003": checksum ${String(original.inputs.checksum)} is not the sha256 of its sql; set checksum from the file (infra/migrations.ts does), and never edit an applied migration: add a new one.`,
+      `Migration "migration-20260128100003": checksum ${String(original.inputs.checksum)} is not the sha256 of its sql; set checksum from the file (the program does), and never edit an applied migration: add a new one.`,
     ]);
     expect(original.inputs.checksum).toBe(sha256Hex(String(original.inputs.sql)));
   });

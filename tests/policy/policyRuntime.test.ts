@@ -30,8 +30,10 @@ describe("the pack under Pulumi's policy runtime", () => {
     expect(info.version).toBe("0.1.0");
     expect(info.policiesList.map((policy) => policy.name)).toEqual(policies.map((policy) => policy.name));
     expect(info.policiesList.every((policy) => policy.enforcementlevel === MANDATORY)).toBe(true);
-    const schedule = info.policiesList.find((policy) => policy.name === "supabase-analytics-refresh-schedule");
-    expect(schedule?.configschema?.properties?.fieldsMap.map(([key]) => key)).toEqual(["schedule"]);
+    const schemaKeys = (name: string) => info.policiesList.find((policy) => policy.name === name)?.configschema?.properties?.fieldsMap.map(([key]) => key);
+    expect(schemaKeys("supabase-analytics-refresh-schedule")).toEqual(["schedule"]);
+    expect(schemaKeys("supabase-analytics-admin-grants")).toEqual(["grants"]);
+    expect(schemaKeys("supabase-analytics-auth-hook-registered")?.sort()).toEqual(["hookGrants", "hookMigration", "hookUri"]);
   });
 
   it("finds nothing in the compliant stack", async () => {
@@ -64,6 +66,19 @@ describe("the pack under Pulumi's policy runtime", () => {
         expect.stringContaining('.\nGrant "grant-authenticated-analytics.manual_refresh" grants execute on analytics.manual_refresh() to anon, opening schema analytics'),
       ],
     ]);
+  });
+
+  it("takes a grant list from --policy-pack-config: an organisation's extra grant is required", async () => {
+    const grants = [{ role: "authenticated", privilege: "execute", objectType: "function", object: "analytics.get_new_report()" }];
+    await analyzer.configure({ "supabase-analytics-admin-grants": { grants } });
+    try {
+      const result = await analyzer.analyzeStack(compliantStack());
+      expect(stackDiagnostics(result).map((diagnostic) => [diagnostic.policy, diagnostic.message])).toEqual([
+        ["supabase-analytics-admin-grants", expect.stringContaining("Missing Grant for `grant execute on function analytics.get_new_report() to authenticated`")],
+      ]);
+    } finally {
+      await analyzer.configure({});
+    }
   });
 
   it("takes the schedule from --policy-pack-config, and falls back to */30 without it", async () => {

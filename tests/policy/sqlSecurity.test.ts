@@ -52,56 +52,16 @@ describe("supabase-analytics-sql-security", () => {
     expect(messages(result)).toEqual([expect.stringContaining("line 1, column 1: grants public access to public.custom_access_token_hook(jsonb); remove the grant")]);
   });
 
-  it("reports plain refreshes: refresh_all_views without concurrently", async () => {
-    // The newest definitions are the ones the database runs: the plain refresh goes into the
-    // newest file that refreshes concurrently, and is reported on the one defining the entry point.
-    const newest = (text: string) => [...realMigrations()].reverse().find((file) => file.sql.includes(text))!;
-    const refresh = newest("refresh materialized view concurrently");
-    const entry = newest("create or replace function analytics.refresh_all_views()");
-    const migrations = edited(refresh.version, (sql) => sql.split("refresh materialized view concurrently").join("refresh materialized view"));
+  it("reports a real admin function edited to drop its search_path, on the Migration that carries it", async () => {
+    const body = "as $$\nbegin\n  perform analytics.assert_admin('analytics.get_active_learning_days()')";
+    const migrations = edited("20260128100003", (sql) => sql.split(`set search_path = ''\n${body}`).join(body));
+    expect(migrations.find((file) => file.version === "20260128100003")?.sql).not.toEqual(realMigrations().find((file) => file.version === "20260128100003")?.sql);
     const { resources, result } = await review(migrations);
-    expect(result.violations).toHaveLength(7);
-    for (const violation of result.violations) {
-      expect(violation.urn).toBe(urnOf(resources, `migration-${entry.version}`));
-      expect(violation.message.startsWith(`${entry.file} line `)).toBe(true);
-      expect(violation.message).toMatch(
-        /^sql\/migrations\/\d{14}_\w+\.sql line \d+, column 1: analytics\.refresh_all_views\(\) \(with analytics\.refresh_views_and_record\(\), which it calls\) never refreshes analytics\.\w+ concurrently; once the view is populated refresh it with `refresh materialized view concurrently analytics\.\w+`/,
-      );
-    }
-    expect(result.violations.map((violation) => /never refreshes (\S+)/.exec(violation.message)?.[1])).toEqual([
-      "analytics.active_learning_days",
-      "analytics.popular_tracks",
-      "analytics.streak_dropoffs",
-      "analytics.quiz_completion_rates",
-      "analytics.review_session_usage",
-      "analytics.explanation_engagement",
-      "analytics.summary_stats",
-    ]);
-  });
-
-  it("reports a plain refresh that runs on every call", async () => {
-    const sql = [
-      "-- refresh summary stats twice",
-      "create or replace function analytics.refresh_all_views() returns void",
-      "language plpgsql security definer set search_path = '' as $$",
-      "begin",
-      "  perform analytics.refresh_views_and_record();",
-      "  refresh materialized view analytics.summary_stats;",
-      "end",
-      "$$;",
-      "",
-    ].join("\n");
-    const { result } = await review(appended("refresh_twice", sql));
-    expect(messages(result)).toEqual([
-      "sql/migrations/20260128100010_refresh_twice.sql line 6: analytics.refresh_all_views() refreshes analytics.summary_stats without `concurrently` on every call of analytics.refresh_all_views(); keep the plain refresh only in the branch for a view that is not yet populated (pg_class.relispopulated), and refresh it concurrently otherwise",
-    ]);
-  });
-
-  it("reports a new materialized view without a unique index (and not refreshed concurrently)", async () => {
-    const { result } = await review(appended("weekly_signups", "create materialized view if not exists analytics.weekly_signups as\n  select 1 as week with no data;\n"));
-    expect(messages(result)).toEqual([
-      "sql/migrations/20260128100010_weekly_signups.sql line 1, column 1: materialized view analytics.weekly_signups (created here): it has no unique index; add `create unique index if not exists weekly_signups_key on analytics.weekly_signups (<key columns>)` without a WHERE clause, which refresh materialized view concurrently requires",
-      expect.stringContaining("never refreshes analytics.weekly_signups concurrently"),
+    expect(result.violations).toEqual([
+      expect.objectContaining({
+        urn: urnOf(resources, "migration-20260128100003"),
+        message: expect.stringMatching(/^sql\/migrations\/20260128100003_core_activity_views\.sql line 70, column 1: function analytics\.get_active_learning_days\(\) is security definer but does not set search_path/),
+      }),
     ]);
   });
 

@@ -1,6 +1,6 @@
 // A compliant resource graph, written out from the contract rather than produced by the program:
 // the declared admin surface (infra/adminSurface.ts), the real migration files, and the wiring
-// ARCHITECTURE.md and issue 6 describe. Policy tests change one thing in it at a time.
+// ARCHITECTURE.md describes. Policy tests change one thing in it at a time.
 import type { PolicyResource } from "@pulumi/policy";
 import { ALL_GRANTS, AdminGrant, CUSTOM_ACCESS_TOKEN_HOOK_URI, grantResourceName, HOOK_GRANTS, MIGRATION_VERSIONS } from "../../infra/adminSurface";
 import { loadMigrations, MigrationFile } from "../../infra/migrations";

@@ -56,7 +56,7 @@ describe("Extension: create, read, diff, update, delete", () => {
       await withClient(url, (client) => client.query("select cron.schedule('doomed', '* * * * *', 'select 1')"));
       await extensionProvider.delete!("pg_cron", output);
       expect(await installed(url)).toEqual([]);
-      // Its jobs went with it: the README's warning.
+      // Its jobs went with it: the warning in docs/troubleshooting.md#deploying.
       expect(await queryRows(url, "select to_regclass('cron.job') as job")).toEqual([{ job: null }]);
     });
   });

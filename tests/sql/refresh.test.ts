@@ -9,7 +9,7 @@ import { createFreshDatabase, FreshDatabase } from "../support/db";
 import { generateLearningData, loadLearningData, sortByKey, VIEW_KEYS, ViewRow } from "../support/learningData";
 import { asCaller, attempt, RAW_TEXT } from "../support/securityMatrix";
 
-/** The advisory lock key of the refresh (20260128100008, docs/readme/sql.md). */
+/** The advisory lock key of the refresh (20260128100008, docs/database.md#refreshing). */
 const REFRESH_LOCK_KEY = 7406300;
 const REFRESH_MIGRATION = "20260128100008";
 

@@ -1,10 +1,8 @@
 // Grants in migration SQL that open schema analytics or the auth hook to anon or public.
 import type { AlterDefaultPrivilegesStmt, GrantStmt } from "libpg-query";
+import { ANALYTICS_SCHEMA, HOOK_FUNCTION } from "../../requirements";
 import { display, functionDisplay, functionOfObject, relationName, stringList, stringValue } from "./names";
 import type { Node } from "./parser";
-
-export const ANALYTICS_SCHEMA = "analytics";
-export const HOOK_FUNCTION = { schema: "public", name: "custom_access_token_hook" };
 
 const FUNCTION_OBJECTS = new Set(["OBJECT_FUNCTION", "OBJECT_PROCEDURE", "OBJECT_ROUTINE"]);
 

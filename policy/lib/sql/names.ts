@@ -65,8 +65,3 @@ export function functionDisplay(identity: FunctionIdentity): string {
 export function functionKey(identity: QualifiedName & { args: string[] }): string {
   return `${identity.schema}.${identity.name}(${identity.args.join(",")})`;
 }
-
-/** `analytics.v` out of the name lists of `drop materialized view` / `drop index`. */
-export function qualifiedFromList(node: Node): QualifiedName | undefined {
-  return "List" in node ? qualify(stringList(node.List.items)) : undefined;
-}

@@ -1,7 +1,7 @@
 // The real PostgreSQL parser (libpg_query compiled to WASM; the async calls load it on first use).
 // Everything the pack knows about SQL comes from these parse trees and tokens, never from
 // pattern matching over SQL text.
-import { parse, parsePlPgSQL, scan, hasSqlDetails } from "libpg-query";
+import { parse, parsePlPgSQL, hasSqlDetails } from "libpg-query";
 import type { Node, RawStmt } from "libpg-query";
 
 export type { Node };
@@ -45,34 +45,13 @@ export async function parseStatements(sql: string): Promise<ParseOutcome<ParsedS
   };
 }
 
-/** An expression on its own (`format('...', v)`), parsed as the target of a `select`. */
-export async function parseExpression(expression: string): Promise<Node | undefined> {
-  const parsed = await parseStatements(`select ${expression}`);
-  if (!parsed.ok || parsed.value.length !== 1) return undefined;
-  const select = parsed.value[0].node;
-  if (!("SelectStmt" in select)) return undefined;
-  const target = select.SelectStmt.targetList;
-  if (!target || target.length !== 1) return undefined;
-  const first = target[0];
-  return "ResTarget" in first ? first.ResTarget.val : undefined;
-}
-
-export interface PlpgsqlParse {
+interface PlpgsqlParse {
   plpgsql_funcs?: Array<{ PLpgSQL_function: PlpgsqlFunction }>;
 }
 
-/** The parts of libpg_query's PL/pgSQL tree that the pack reads; the rest stays untyped. */
+/** libpg_query's PL/pgSQL tree of one routine; only `action` (its statements) is read. */
 export interface PlpgsqlFunction {
-  datums?: PlpgsqlDatum[];
   action?: unknown;
-}
-export type PlpgsqlDatum =
-  | { PLpgSQL_var: { refname: string; default_val?: PlpgsqlExpr; lineno?: number } }
-  | { PLpgSQL_rec: { refname: string; dno?: number } }
-  | { PLpgSQL_row: { refname: string; fields?: Array<{ name: string; varno: number }> } }
-  | { PLpgSQL_recfield: { fieldname: string; recparentno: number } };
-export interface PlpgsqlExpr {
-  PLpgSQL_expr: { query: string; parseMode?: number };
 }
 
 /**
@@ -87,18 +66,6 @@ export async function parseRoutine(statementSql: string): Promise<ParseOutcome<P
   } catch (error) {
     return { ok: false, error: syntaxError(error) };
   }
-}
-
-export interface Token {
-  /** Byte offsets in the scanned text. */
-  start: number;
-  end: number;
-  text: string;
-  tokenName: string;
-}
-
-export async function tokens(sql: string): Promise<Token[]> {
-  return (await scan(sql)).tokens;
 }
 
 /** Keys that say where a node was written, not what it means. */
