@@ -6,7 +6,15 @@
 // mismatch is recorded; tests call assertNoViolations() (in afterEach) so that any mismatch
 // fails them. It checks the bearer token, and scripts the faults the providers must survive:
 // 429 with Retry-After, 500/503, stalled responses, slow provisioning, INIT_FAILED, and
-// out-of-band changes (project deleted, auth hook disabled, db_schema edited).
+// out-of-band changes (project deleted, auth hook disabled, db_schema edited, Data API
+// disabled, compute resized, pooler moved to another host).
+//
+// Lifecycle as the platform runs it: a project created without desired_instance_size gets the
+// organization's smallest size (micro on a paid plan); a resize goes through the compute
+// add-on (PATCH billing/addons) and the project is RESIZING for a few polls; PATCH
+// database/password changes the password; and startPooler() puts a real TCP pooler in front
+// of a PostgreSQL server that, like Supavisor after provisioning, refuses logins with
+// "Tenant or user not found" for a while (fakeManagementApi/pooler.ts).
 //
 // Documented deviation: the spec lists no 404 (nor 400/408/502/503, nor 500 everywhere), yet
 // the API answers them; the fake may send those with the API's {"message"} error body.
@@ -45,8 +53,14 @@ export interface FakeProject {
   status: ProjectStatus;
   createdAt: string;
   instanceSize?: string;
-  /** The password given at creation (tests check it reached the API). */
+  /** The database password: given at creation, changed by PATCH database/password. */
   dbPass: string;
+  /** Every password PATCH database/password set, in order. */
+  passwordChanges: string[];
+  /** Session pooler host (GET config/database/pooler); movePooler() changes it. */
+  poolerHost: string;
+  /** GET /v1/projects/{ref} answers RESIZING this many more times after a resize. */
+  resizingPolls: number;
   /** GET /v1/projects/{ref} answers COMING_UP this many more times before settling. */
   comingUpPolls: number;
   /** Where provisioning ends: ACTIVE_HEALTHY, or e.g. INIT_FAILED. */
@@ -110,6 +124,14 @@ export interface FakeManagementApi {
   fault(fault: Fault): void;
   /** The next project created answers COMING_UP for this many polls. */
   provisionSlowly(polls: number): void;
+  /** The next resizes keep the project RESIZING for this many polls (default 2). */
+  resizeSlowly(polls: number): void;
+  /** The compute size changed in the dashboard. */
+  resizeOutOfBand(ref: string, size: string): void;
+  /** The platform moved the project to another pooler cluster of its region. */
+  movePooler(ref: string): void;
+  /** Data API disabled in the dashboard: empty db_schema, and the rest service never healthy. */
+  disableDataApi(ref: string): void;
   /** The next project created ends provisioning as INIT_FAILED. */
   failProvisioning(): void;
   /** Per service health for a project (e.g. auth UNHEALTHY). */
@@ -157,6 +179,7 @@ class Fake implements FakeManagementApi {
   private readonly faults: Fault[] = [];
   private readonly stalled = new Set<http.ServerResponse>();
   private nextProvisioning: { comingUpPolls: number; settlesAs: ProjectStatus } = { comingUpPolls: 0, settlesAs: "ACTIVE_HEALTHY" };
+  private resizePolls = 2;
   private corruption?: (body: unknown) => unknown;
   private projectCounter = 0;
   readonly server: http.Server;
@@ -209,6 +232,26 @@ class Fake implements FakeManagementApi {
 
   provisionSlowly(polls: number): void {
     this.nextProvisioning = { ...this.nextProvisioning, comingUpPolls: polls };
+  }
+
+  resizeSlowly(polls: number): void {
+    this.resizePolls = polls;
+  }
+
+  resizeOutOfBand(ref: string, size: string): void {
+    this.project(ref).instanceSize = size;
+  }
+
+  movePooler(ref: string): void {
+    const project = this.project(ref);
+    const cluster = Number(/^aws-(\d+)-/.exec(project.poolerHost)?.[1] ?? 0) + 1;
+    project.poolerHost = `aws-${cluster}-${project.region}.pooler.supabase.com`;
+  }
+
+  disableDataApi(ref: string): void {
+    const project = this.project(ref);
+    project.postgrest.db_schema = "";
+    project.serviceStatus.rest = "UNHEALTHY";
   }
 
   failProvisioning(): void {
@@ -275,6 +318,11 @@ class Fake implements FakeManagementApi {
     const project: FakeProject = {
       ref,
       ...fields,
+      // Omitted: the organization's smallest size (this fake's organizations are on a paid plan).
+      instanceSize: fields.instanceSize ?? "micro",
+      passwordChanges: [],
+      poolerHost: `aws-0-${fields.region}.pooler.supabase.com`,
+      resizingPolls: 0,
       status: "COMING_UP",
       createdAt: new Date().toISOString(),
       comingUpPolls: this.nextProvisioning.comingUpPolls,
@@ -289,8 +337,13 @@ class Fake implements FakeManagementApi {
     return project;
   }
 
-  /** Each GET of a provisioning project moves it one poll closer to where it settles. */
+  /** Each GET of a provisioning (or resizing) project moves it one poll closer to where it settles. */
   private advanceProvisioning(project: FakeProject): void {
+    if (project.status === "RESIZING") {
+      if (project.resizingPolls > 0) project.resizingPolls -= 1;
+      else project.status = "ACTIVE_HEALTHY";
+      return;
+    }
     if (project.status !== "COMING_UP") return;
     if (project.comingUpPolls > 0) {
       project.comingUpPolls -= 1;
@@ -312,8 +365,34 @@ class Fake implements FakeManagementApi {
     };
   }
 
-  private poolerHost(project: FakeProject): string {
-    return `aws-0-${project.region}.pooler.supabase.com`;
+  private addons(project: FakeProject): JsonObject {
+    const size = project.instanceSize ?? "micro";
+    const compute =
+      size === "nano"
+        ? []
+        : [
+            {
+              type: "compute_instance",
+              variant: {
+                id: `ci_${size}`,
+                name: size.charAt(0).toUpperCase() + size.slice(1),
+                price: { description: "$0.01344/hour", type: "usage", interval: "hourly", amount: 0.01344 },
+              },
+            },
+          ];
+    return { selected_addons: compute, available_addons: [] };
+  }
+
+  private applyAddon(project: FakeProject, body: JsonObject | undefined): { status: number; body: unknown } {
+    const variant = String(body?.addon_variant);
+    if (body?.addon_type !== "compute_instance" || !variant.startsWith("ci_")) {
+      throw new HttpFailure(400, `this fake applies compute_instance add-ons only, got ${String(body?.addon_type)} ${variant}`);
+    }
+    if (project.status !== "ACTIVE_HEALTHY") throw new HttpFailure(400, `project is ${project.status}: cannot resize now`);
+    project.instanceSize = variant.slice("ci_".length);
+    project.status = "RESIZING";
+    project.resizingPolls = this.resizePolls;
+    return { status: 200, body: undefined };
   }
 
   // -------------------------------------------------------------------------- routes
@@ -348,7 +427,7 @@ class Fake implements FakeManagementApi {
         return { status: 200, body: this.health(this.project(ref), query.getAll("services")) };
       case "GET /v1/projects/{ref}/config/database/pooler": {
         const project = this.project(ref);
-        const host = this.poolerHost(project);
+        const host = project.poolerHost;
         const template = `postgresql://postgres.${project.ref}:[YOUR-PASSWORD]@${host}:6543/postgres`;
         return {
           status: 200,
@@ -369,6 +448,16 @@ class Fake implements FakeManagementApi {
             },
           ],
         };
+      }
+      case "GET /v1/projects/{ref}/billing/addons":
+        return { status: 200, body: this.addons(this.project(ref)) };
+      case "PATCH /v1/projects/{ref}/billing/addons":
+        return this.applyAddon(this.project(ref), body);
+      case "PATCH /v1/projects/{ref}/database/password": {
+        const project = this.project(ref);
+        project.dbPass = String(body?.password);
+        project.passwordChanges.push(project.dbPass);
+        return { status: 200, body: { message: "Password updated" } };
       }
       case "GET /v1/projects/{ref}/postgrest":
         return { status: 200, body: { ...this.project(ref).postgrest } };
