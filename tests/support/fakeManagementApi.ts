@@ -21,6 +21,7 @@
 import { randomBytes } from "node:crypto";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
+import { FakePooler, FakePoolerOptions, startFakePooler } from "./fakeManagementApi/pooler";
 import { sampleFromSchema } from "./fakeManagementApi/samples";
 import { MatchedOperation, SpecValidator } from "./fakeManagementApi/specValidator";
 
@@ -132,6 +133,11 @@ export interface FakeManagementApi {
   movePooler(ref: string): void;
   /** Data API disabled in the dashboard: empty db_schema, and the rest service never healthy. */
   disableDataApi(ref: string): void;
+  /**
+   * A real session pooler for the project in front of a PostgreSQL server (the test cluster),
+   * which refuses the first logins as a just-provisioned project's pooler does. Closed with the fake.
+   */
+  startPooler(ref: string, upstream: { host: string; port: number }, options?: FakePoolerOptions): Promise<FakePooler>;
   /** The next project created ends provisioning as INIT_FAILED. */
   failProvisioning(): void;
   /** Per service health for a project (e.g. auth UNHEALTHY). */
@@ -180,6 +186,7 @@ class Fake implements FakeManagementApi {
   private readonly stalled = new Set<http.ServerResponse>();
   private nextProvisioning: { comingUpPolls: number; settlesAs: ProjectStatus } = { comingUpPolls: 0, settlesAs: "ACTIVE_HEALTHY" };
   private resizePolls = 2;
+  private readonly poolers: FakePooler[] = [];
   private corruption?: (body: unknown) => unknown;
   private projectCounter = 0;
   readonly server: http.Server;
@@ -254,6 +261,13 @@ class Fake implements FakeManagementApi {
     project.serviceStatus.rest = "UNHEALTHY";
   }
 
+  async startPooler(ref: string, upstream: { host: string; port: number }, options: FakePoolerOptions = {}): Promise<FakePooler> {
+    this.project(ref);
+    const pooler = await startFakePooler(ref, upstream, options);
+    this.poolers.push(pooler);
+    return pooler;
+  }
+
   failProvisioning(): void {
     this.nextProvisioning = { ...this.nextProvisioning, settlesAs: "INIT_FAILED" };
   }
@@ -288,6 +302,7 @@ class Fake implements FakeManagementApi {
   }
 
   async close(): Promise<void> {
+    for (const pooler of this.poolers) await pooler.close();
     for (const response of this.stalled) response.destroy();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
