@@ -9,6 +9,7 @@
 --   * the deployer `postgres`, demoted as supabase/postgres's demote-postgres migration leaves
 --     it: NOSUPERUSER CREATEROLE CREATEDB REPLICATION BYPASSRLS, with the memberships and
 --     grants the platform's later migrations give it, and nothing more;
+--   * the superuser-only settings supautils lets postgres set (privileged_role_allowed_configs);
 --   * the role statement_timeouts the platform sets: 3s for anon, 8s for authenticated and
 --     authenticator (PostgREST applies the impersonated role's settings to each request);
 --   * the API roles: anon, authenticated, service_role, authenticator, supabase_auth_admin;
@@ -76,6 +77,11 @@ alter role authenticator set statement_timeout = '8s';
 -- the auth admin, and the predefined monitoring roles.
 grant anon, authenticated, service_role, supabase_auth_admin to postgres;
 grant pg_monitor, pg_read_all_data, pg_signal_backend to postgres;
+
+-- supautils.privileged_role_allowed_configs: superuser-only settings the platform lets
+-- `postgres` set. These are the ones plain PostgreSQL 15 has (the others belong to extensions
+-- this cluster does not load); PostgreSQL 15's `grant set on parameter` does what supautils does.
+grant set on parameter session_replication_role, log_lock_waits, log_min_messages, track_io_timing to postgres;
 -- supabase_auth_admin runs the auth server's queries, including hooks; it must not inherit.
 alter role supabase_auth_admin set search_path = auth;
 

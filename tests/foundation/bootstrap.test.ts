@@ -126,6 +126,22 @@ describe("the role model (as supabase/postgres leaves it)", () => {
     expect(errors).toEqual(["create extension file_fdw: 42501", "create role probe_superuser superuser: 42501"]);
   });
 
+  it("lets the deployer set what supautils allows it (session_replication_role), not other superuser settings", async () => {
+    const result = await withClient(db.url, async (client) => {
+      await client.query("begin");
+      await client.query("set local session_replication_role = replica");
+      let other = "allowed";
+      try {
+        await client.query("set local log_statement = 'all'");
+      } catch (error) {
+        other = (error as { code?: string }).code ?? "?";
+      }
+      await client.query("rollback");
+      return other;
+    });
+    expect(result).toBe("42501");
+  });
+
   it("lets the deployer act as the API roles and the auth admin (set role), as the platform's grants do", async () => {
     const roles = await withClient(db.url, async (client) => {
       const seen: string[] = [];
