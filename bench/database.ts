@@ -43,9 +43,15 @@ export async function startBenchCluster(): Promise<BenchCluster> {
 /** The cluster startBenchCluster() started; fresh databases are copied in it. */
 let benchCluster: LocalCluster | undefined;
 
-export function freshDatabase(prefix: string): Promise<FreshDatabase> {
+/**
+ * A fresh database; `url` is the cluster owner's, as the bench measured before the deployer was
+ * demoted (its reader instrumentation sets deadlock_timeout, a superuser setting). The
+ * deployer's URL is `deployerUrl`.
+ */
+export async function freshDatabase(prefix: string): Promise<FreshDatabase & { deployerUrl: string }> {
   if (!benchCluster) throw new Error("freshDatabase: call startBenchCluster() first");
-  return createFreshDatabase(benchCluster, prefix);
+  const db = await createFreshDatabase(benchCluster, prefix);
+  return { ...db, url: db.adminUrl, deployerUrl: db.url };
 }
 
 export async function connect(url: string): Promise<Client> {
