@@ -227,6 +227,15 @@ describe("Project instance size", () => {
     expect(await projectProvider.diff!(id, outs, inputs)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
   });
 
+  it("creates in a Free organization, which refuses an explicit size, when the stack sets none", async () => {
+    ctx.fake.addOrganization("free_org", "free");
+    const { instanceSize: _unset, ...inputs } = newProjectInputs({ organizationSlug: "free_org" });
+    const { outs } = await created(inputs);
+    expect(outs).toMatchObject({ organizationSlug: "free_org", instanceSize: "nano", status: "ACTIVE_HEALTHY" });
+    const refused = await rejectionOf(projectProvider.create(newProjectInputs({ organizationSlug: "free_org", instanceSize: "micro" })));
+    expect(refused.message).toContain("400 Bad Request: desired_instance_size micro is not available on the Free plan");
+  });
+
   it("resizes through the compute add-on, then waits for ACTIVE_HEALTHY and healthy services", async () => {
     const { id, outs } = await created();
     ctx.fake.resizeSlowly(3);

@@ -121,7 +121,8 @@ export interface FakeManagementApi {
   /** Requests as "METHOD /template" (retries show up as repeats). */
   operations(): string[];
   seedProject(seed?: SeedProject): FakeProject;
-  addOrganization(slug: string): void;
+  /** A paid organization by default; on the Free plan projects are nano, no explicit size or compute add-on is accepted. */
+  addOrganization(slug: string, plan?: OrganizationPlan): void;
   fault(fault: Fault): void;
   /** The next project created answers COMING_UP for this many polls. */
   provisionSlowly(polls: number): void;
@@ -154,6 +155,7 @@ export interface FakeManagementApi {
 }
 
 export const DEFAULT_ORGANIZATION = "learning-app";
+export type OrganizationPlan = "free" | "pro";
 export const DEFAULT_DB_SCHEMA = "public,graphql_public";
 export const FAKE_TOKEN_PREFIX = "sbp_fake_";
 
@@ -181,7 +183,7 @@ class Fake implements FakeManagementApi {
   readonly projects = new Map<string, FakeProject>();
   readonly requests: RecordedRequest[] = [];
   readonly violations: string[] = [];
-  private readonly organizations = new Set([DEFAULT_ORGANIZATION]);
+  private readonly organizations = new Map<string, OrganizationPlan>([[DEFAULT_ORGANIZATION, "pro"]]);
   private readonly faults: Fault[] = [];
   private readonly stalled = new Set<http.ServerResponse>();
   private nextProvisioning: { comingUpPolls: number; settlesAs: ProjectStatus } = { comingUpPolls: 0, settlesAs: "ACTIVE_HEALTHY" };
@@ -216,8 +218,8 @@ class Fake implements FakeManagementApi {
     return this.requests.map((request) => `${request.method} ${request.template ?? request.url}`);
   }
 
-  addOrganization(slug: string): void {
-    this.organizations.add(slug);
+  addOrganization(slug: string, plan: OrganizationPlan = "pro"): void {
+    this.organizations.set(slug, plan);
   }
 
   seedProject(seed: SeedProject = {}): FakeProject {
@@ -333,8 +335,8 @@ class Fake implements FakeManagementApi {
     const project: FakeProject = {
       ref,
       ...fields,
-      // Omitted: the organization's smallest size (this fake's organizations are on a paid plan).
-      instanceSize: fields.instanceSize ?? "micro",
+      // Omitted: the organization's smallest size (nano on Free, micro on a paid plan).
+      instanceSize: fields.instanceSize ?? (this.organizations.get(fields.organizationSlug) === "free" ? "nano" : "micro"),
       passwordChanges: [],
       poolerHost: `aws-0-${fields.region}.pooler.supabase.com`,
       resizingPolls: 0,
@@ -404,6 +406,9 @@ class Fake implements FakeManagementApi {
       throw new HttpFailure(400, `this fake applies compute_instance add-ons only, got ${String(body?.addon_type)} ${variant}`);
     }
     if (project.status !== "ACTIVE_HEALTHY") throw new HttpFailure(400, `project is ${project.status}: cannot resize now`);
+    if (this.organizations.get(project.organizationSlug) === "free") {
+      throw new HttpFailure(400, "compute add-ons are not available on the Free plan");
+    }
     project.instanceSize = variant.slice("ci_".length);
     project.status = "RESIZING";
     project.resizingPolls = this.resizePolls;
@@ -507,7 +512,12 @@ class Fake implements FakeManagementApi {
       throw new HttpFailure(400, "Only one of region or region_selection can be specified");
     }
     const slug = String(body.organization_slug);
-    if (!this.organizations.has(slug)) throw notFound(`organization ${slug}`);
+    const plan = this.organizations.get(slug);
+    if (plan === undefined) throw notFound(`organization ${slug}`);
+    const size = body.desired_instance_size;
+    if (plan === "free" && size !== undefined && size !== "nano") {
+      throw new HttpFailure(400, `desired_instance_size ${String(size)} is not available on the Free plan`);
+    }
     const selection = body.region_selection as { code?: string } | undefined;
     const project = this.newProject({
       name: String(body.name),
