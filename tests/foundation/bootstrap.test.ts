@@ -91,6 +91,13 @@ describe("the role model (as supabase/postgres leaves it)", () => {
     ]);
   });
 
+  it("hands every deploying test the deployer: fresh databases and the cron database connect as non-superuser postgres", async () => {
+    const who = (url: string) =>
+      withClient(url, async (client) => (await client.query<{ user: string; superuser: string }>("select current_user as user, current_setting('is_superuser') as superuser")).rows[0]);
+    expect(await who(db.url)).toEqual({ user: "postgres", superuser: "off" });
+    expect(await withCronDatabase((url) => who(url))).toEqual({ user: "postgres", superuser: "off" });
+  });
+
   it("sets the platform's statement_timeout on the API roles: 3s anon, 8s authenticated and authenticator", async () => {
     const settings = await withClient(db.url, async (client) => {
       const { rows } = await client.query<{ role: string; setting: string }>(
