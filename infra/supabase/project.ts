@@ -7,8 +7,9 @@
 // - instanceSize is sent at creation only when the stack sets it (omitted: the plan's smallest).
 // - A new instanceSize resizes through the compute add-on (PATCH billing/addons, as
 //   terraform-provider-supabase does), then waits for ACTIVE_HEALTHY and healthy services.
-// - A new dbPass is set through PATCH database/password before the stored connection changes;
-//   when that call fails nothing is recorded, so the old password and URL keep working.
+// - A new dbPass is set through PATCH database/password before the stored connection changes,
+//   and after every other step of the update (rename, resize, waits): when anything fails,
+//   nothing is recorded and the database still has the old password, so the old URL works.
 // - read re-reads the compute size and the pooler: a resize or a pooler move made out of band
 //   is drift (instanceSize, connection), and diff sees a moved pooler too, so `up` updates it.
 //
@@ -489,8 +490,11 @@ async function update(id: string, olds: ProjectOutputs, news: ProjectInputs): Pr
   }
   // Adopted: the password is the project's own (config dbPassword), changed outside the stack.
   const passwordChanged = !adopted && news.dbPass !== olds.dbPass;
-  // Before anything records the new password: if this fails, state keeps the old one, which still works.
-  if (passwordChanged) await updateDatabasePassword(credentials, id, news.dbPass);
+  // The password is changed last, after every other step has succeeded, and before the new URL
+  // is recorded: whatever fails first leaves the database with the old password, still in state.
+  const setPassword = async () => {
+    if (passwordChanged) await updateDatabasePassword(credentials, id, news.dbPass);
+  };
   const needsApi =
     renamed ||
     resized ||
@@ -500,13 +504,16 @@ async function update(id: string, olds: ProjectOutputs, news: ProjectInputs): Pr
     (await poolerMoved(id, olds));
   if (!needsApi) {
     // Nothing else to ask the API: record the new inputs and the URL with the current password.
+    await setPassword();
     const connection = news.dbPass !== olds.dbPass ? withPassword(olds.connection as string, news.dbPass) : olds.connection;
     return { outs: definedOnly({ ...olds, ...recordedInputs(news), connection, instanceSize: olds.instanceSize }) };
   }
   if (adopted) return { outs: await adoptedOutputs(credentials, news, id) };
   if (renamed) await renameProject(credentials, id, news.name as string);
   if (resized) await resize(credentials, id, news.instanceSize as string);
-  return { outs: await readyOutputs(credentials, news, id, deadlineFor(news)) };
+  const outs = await readyOutputs(credentials, news, id, deadlineFor(news));
+  await setPassword();
+  return { outs };
 }
 
 async function deleteProjectResource(id: string, props: ProjectOutputs): Promise<void> {

@@ -300,6 +300,25 @@ describe("Project database password", () => {
   });
 });
 
+describe("Project password with other changes", () => {
+  it("changes the password last: when the resize before it fails, the database keeps the old password", async () => {
+    const { id, outs } = await created();
+    ctx.fake.fault({ method: "PATCH", template: "/v1/projects/{ref}/billing/addons", status: 500, message: "Failed to apply project addon" });
+    const error = await rejectionOf(projectProvider.update!(id, outs, newProjectInputs({ instanceSize: "small", dbPass: "An0therPassword" })));
+    expect(error.message).toContain("PATCH /v1/projects/{ref}/billing/addons");
+    expect(ctx.fake.projects.get(id)?.passwordChanges).toEqual([]);
+  });
+
+  it("resizes and changes the password in one update, the password after the project is healthy again", async () => {
+    const { id, outs } = await created();
+    ctx.fake.requests.length = 0;
+    const { outs: updated } = await projectProvider.update!(id, outs, newProjectInputs({ instanceSize: "small", dbPass: "An0therPassword" }));
+    const writes = ctx.fake.operations().filter((op) => op.startsWith("PATCH"));
+    expect(writes).toEqual(["PATCH /v1/projects/{ref}/billing/addons", "PATCH /v1/projects/{ref}/database/password"]);
+    expect(updated).toMatchObject({ instanceSize: "small", dbPass: "An0therPassword", connection: expect.stringContaining(":An0therPassword@") });
+  });
+});
+
 describe("Project pooler", () => {
   it("re-reads the pooler: a moved pooler is drift in connection, and update records the new host", async () => {
     const inputs = newProjectInputs();
