@@ -1,10 +1,16 @@
-// The bench's own throwaway cluster and databases, through the test harness's helpers
-// (tests/support): same scripts/local-postgres settings and Supabase look-alike bootstrap.
+// The bench's own throwaway cluster and databases, through the shared local-cluster helpers
+// (scripts/lib/localCluster.ts): same scripts/local-postgres settings and Supabase look-alike bootstrap.
 import { Client } from "pg";
 import { ALL_GRANTS, grantStatement } from "../infra/adminSurface";
 import type { MigrationFile } from "../infra/migrations";
-import { ClusterState, startCluster, stopCluster } from "../tests/support/cluster";
-import { createFreshDatabase, FreshDatabase, prepareTemplateDatabase } from "../tests/support/db";
+import {
+  createFreshDatabase,
+  FreshDatabase,
+  LocalCluster,
+  prepareTemplateDatabase,
+  startCluster,
+  stopCluster,
+} from "../scripts/lib/localCluster";
 
 export type { FreshDatabase };
 
@@ -17,7 +23,7 @@ export interface BenchCluster {
 
 /** Starts a cluster in a temp folder and prepares the bootstrapped template databases are copied from. */
 export async function startBenchCluster(): Promise<BenchCluster> {
-  const state: ClusterState = await startCluster();
+  const state: LocalCluster = await startCluster();
   let stopped = false;
   const stop = () => {
     if (stopped) return;
@@ -25,9 +31,8 @@ export async function startBenchCluster(): Promise<BenchCluster> {
     stopCluster(state);
   };
   try {
-    // createFreshDatabase() finds the cluster through the variable jest's globalSetup sets.
-    process.env.TEST_DATABASE_URL = state.adminUrl;
     await prepareTemplateDatabase(state.adminUrl);
+    benchCluster = state;
   } catch (error) {
     stop();
     throw error;
@@ -35,8 +40,18 @@ export async function startBenchCluster(): Promise<BenchCluster> {
   return { adminUrl: state.adminUrl, logFile: state.clusterDir ? `${state.clusterDir}/server.log` : undefined, stop };
 }
 
-export function freshDatabase(prefix: string): Promise<FreshDatabase> {
-  return createFreshDatabase(prefix);
+/** The cluster startBenchCluster() started; fresh databases are copied in it. */
+let benchCluster: LocalCluster | undefined;
+
+/**
+ * A fresh database; `url` is the cluster owner's, as the bench measured before the deployer was
+ * demoted (its reader instrumentation sets deadlock_timeout, a superuser setting). The
+ * deployer's URL is `deployerUrl`.
+ */
+export async function freshDatabase(prefix: string): Promise<FreshDatabase & { deployerUrl: string }> {
+  if (!benchCluster) throw new Error("freshDatabase: call startBenchCluster() first");
+  const db = await createFreshDatabase(benchCluster, prefix);
+  return { ...db, url: db.adminUrl, deployerUrl: db.url };
 }
 
 export async function connect(url: string): Promise<Client> {

@@ -27,7 +27,8 @@ export type AnalyticsFoundationTarget =
       projectName: string;
       organizationSlug: string;
       region: string;
-      instanceSize: string;
+      /** Unset: the platform's smallest for the plan. */
+      instanceSize?: string;
       provisioningTimeoutMinutes: number;
       api: SupabaseApiConfig;
     }

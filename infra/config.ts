@@ -6,11 +6,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { scheduleProblem } from "./postgres/cronSchedule";
+import { ORGANIZATION_SLUG_PATTERN } from "./supabase/spec";
 
 export const PROJECT = "supabase-analytics";
 export const DEFAULT_REFRESH_SCHEDULE = "*/30 * * * *";
 export const DEFAULT_PROVISIONING_TIMEOUT_MINUTES = 10;
-export const DEFAULT_INSTANCE_SIZE = "micro";
 export const DEFAULT_MIGRATIONS_DIR = "sql/migrations";
 
 /** Every key the program reads (in namespace supabase-analytics), as declared in Pulumi.yaml. */
@@ -68,7 +68,8 @@ export interface SupabaseTargetConfig extends CommonConfig {
   target: "supabase";
   organizationSlug: string;
   region: string;
-  instanceSize: string;
+  /** Compute size; unset means the platform's smallest for the organization's plan (nothing is sent). */
+  instanceSize?: string;
   projectName: string;
   provisioningTimeoutMinutes: number;
   supabase: SupabaseApiConfig;
@@ -196,7 +197,8 @@ function parseSupabaseApi(raw: RawConfig, problems: Problems): SupabaseApiConfig
   return { accessToken: token?.value || undefined, apiUrl: apiUrl || undefined };
 }
 
-const slug = z.string().regex(/^[a-z0-9][a-z0-9-]*$/);
+/** The Management API's pattern for organization slugs (V1CreateProjectBody.organization_slug). */
+const slug = z.string().regex(ORGANIZATION_SLUG_PATTERN);
 const projectRef = z.string().regex(/^[a-z]{20}$/);
 const positiveMinutes = z.coerce.number().int().min(1).max(120);
 
@@ -221,14 +223,14 @@ export function parseStackConfig(raw: RawConfig, stack: string): StackConfig {
   } else if (target === "supabase") {
     const organizationSlug = required(raw, "organizationSlug", target, "<organization-slug>", problems);
     if (organizationSlug && !slug.safeParse(organizationSlug).success) {
-      problems.add("organizationSlug", "must be the organization's slug (lowercase letters, digits and dashes), as shown in the dashboard URL");
+      problems.add("organizationSlug", "must be the organization's slug (letters, digits, _ and -), as shown in the dashboard URL");
     }
     config = {
       ...common,
       target,
       organizationSlug,
       region: required(raw, "region", target, "eu-central-1", problems),
-      instanceSize: value(raw, "instanceSize")?.trim() || DEFAULT_INSTANCE_SIZE,
+      instanceSize: value(raw, "instanceSize")?.trim() || undefined,
       projectName: value(raw, "projectName")?.trim() || `${PROJECT}-${stack}`,
       provisioningTimeoutMinutes: parseWith(
         positiveMinutes,

@@ -20,6 +20,7 @@
 //   statement timeout inside their transaction.
 // - Errors leave through operationError (errors.ts): never with the password.
 import type { Client, ClientConfig } from "pg";
+import { connectWithRetry } from "./connectRetry";
 import { asPgError, isErrorLike, operationError, providerError, redactSecrets } from "./errors";
 
 /** What the database sees in pg_stat_activity.application_name for deploy sessions. */
@@ -217,7 +218,7 @@ async function reuseIdleSession(connection: string): Promise<Client | undefined>
 async function openSession(connection: string, parsed: ParsedConnection): Promise<Client> {
   const reused = await reuseIdleSession(connection);
   if (reused) return reused;
-  const client = await connect(parsed);
+  const client = await connectWithRetry(parsed.config, () => connect(parsed));
   await client.query(SESSION_SETTINGS_SQL);
   return client;
 }

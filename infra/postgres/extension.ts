@@ -7,11 +7,14 @@
 // - read reports the installed version and schema; a missing extension is no id.
 // - delete drops it. Dropping pg_cron removes every cron job of the database: use
 //   retainOnDelete on shared databases (see the README).
+// - The deployer is not a superuser (on Supabase `postgres` is demoted; supautils creates
+//   pg_cron on its behalf). On plain PostgreSQL a non-superuser cannot create pg_cron: create
+//   says which superuser step is missing instead of passing on a bare "permission denied".
 import * as pulumi from "@pulumi/pulumi";
 import type { Client } from "pg";
 import { providerVersion } from "../providerVersion";
 import { withDatabase } from "./connection";
-import { providerError } from "./errors";
+import { hasSqlState, providerError } from "./errors";
 import { checkConnection, checkProperty, CommonInputs, diffProperties, nameProblem, STORED_ONLY_KEYS } from "./providerInputs";
 import { withSecretConnection } from "./resourceOptions";
 
@@ -51,6 +54,9 @@ const INSTALLED_SQL = `
   join pg_catalog.pg_namespace n on n.oid = e.extnamespace
   where e.extname = $1`;
 
+/** insufficient_privilege: a non-superuser creating an untrusted extension. */
+const INSUFFICIENT_PRIVILEGE = "42501";
+
 const REPLACE_KEYS = ["name", "schema"];
 const DIFF_KEYS = [...REPLACE_KEYS, ...STORED_ONLY_KEYS];
 
@@ -70,7 +76,17 @@ async function createExtension(client: Client, inputs: ExtensionInputs): Promise
     throw providerError(`extension ${inputs.name} is not available on this server: ${install}`);
   }
   const statement = await client.query<{ statement: string }>(CREATE_STATEMENT_SQL, [inputs.name, inputs.schema]);
-  await client.query(statement.rows[0].statement);
+  try {
+    await client.query(statement.rows[0].statement);
+  } catch (error) {
+    if (!hasSqlState(error, INSUFFICIENT_PRIVILEGE)) throw error;
+    throw providerError(
+      `extension ${inputs.name}: the deploying role may not create it (it is not a superuser). On Supabase the platform ` +
+        `creates it for postgres; on plain PostgreSQL have a superuser run ` +
+        `"create extension ${inputs.name} with schema ${inputs.schema}" in this database once, then deploy again`,
+      INSUFFICIENT_PRIVILEGE,
+    );
+  }
   const state = await installed(client, inputs.name);
   if (!state) throw providerError(`extension ${inputs.name}: create extension reported success but pg_extension has no row`);
   if (state.schema !== inputs.schema) {

@@ -3,6 +3,8 @@ import type { Credentials } from "./credentials";
 import { send } from "./client";
 import type {
   AuthConfig,
+  ComputeAddonVariant,
+  ProjectAddons,
   CreateProjectBody,
   PoolerConfig,
   PostgrestConfigResponse,
@@ -45,6 +47,41 @@ export async function deleteProject(credentials: Credentials, ref: string): Prom
     method: "DELETE",
     context: `project ${ref}`,
     call: (client, signal) => client.DELETE("/v1/projects/{ref}", { params: { path: { ref } }, signal }),
+  });
+}
+
+/** The applied add-ons, the compute instance among them. */
+export function listProjectAddons(credentials: Credentials, ref: string): Promise<ProjectAddons> {
+  return send(credentials, {
+    operation: "GET /v1/projects/{ref}/billing/addons",
+    method: "GET",
+    context: `project ${ref}`,
+    call: (client, signal) => client.GET("/v1/projects/{ref}/billing/addons", { params: { path: { ref } }, signal }),
+  });
+}
+
+/** Resizes the project: selects the compute add-on variant (the project then restarts). */
+export async function applyComputeAddon(credentials: Credentials, ref: string, variant: ComputeAddonVariant): Promise<void> {
+  await send(credentials, {
+    operation: "PATCH /v1/projects/{ref}/billing/addons",
+    method: "PATCH",
+    context: `project ${ref}`,
+    call: (client, signal) =>
+      client.PATCH("/v1/projects/{ref}/billing/addons", {
+        params: { path: { ref } },
+        body: { addon_type: "compute_instance", addon_variant: variant },
+        signal,
+      }),
+  });
+}
+
+/** Sets the database password of `postgres` (and so of the pooler's tenant user). */
+export async function updateDatabasePassword(credentials: Credentials, ref: string, password: string): Promise<void> {
+  await send(credentials, {
+    operation: "PATCH /v1/projects/{ref}/database/password",
+    method: "PATCH",
+    context: `project ${ref}`,
+    call: (client, signal) => client.PATCH("/v1/projects/{ref}/database/password", { params: { path: { ref } }, body: { password }, signal }),
   });
 }
 

@@ -1,16 +1,38 @@
 // A Supabase project (pulumi-nodejs:dynamic/supabase:Project), created through the Management
-// API and waited for until it is ACTIVE_HEALTHY with healthy db, pooler, auth and rest, or
-// adopted read-only by ref (target supabase-existing).
+// API and waited for until it is ACTIVE_HEALTHY with its services healthy (db, pooler, auth,
+// and rest unless the Data API is disabled), or adopted read-only by ref (target
+// supabase-existing).
 //
-// Drift: read reports the live name, organization, region and status; a deleted project
-// (404) reads as gone, so `pulumi preview --refresh` shows it must be created again (unlike
-// terraform-provider-supabase, which drops it silently). A project that is not
+// Lifecycle (docs/supabase.md):
+// - instanceSize is sent at creation only when the stack sets it (omitted: the plan's smallest).
+// - A new instanceSize resizes through the compute add-on (PATCH billing/addons, as
+//   terraform-provider-supabase does), then waits for ACTIVE_HEALTHY and healthy services.
+// - A new dbPass is set through PATCH database/password before the stored connection changes,
+//   and after every other step of the update (rename, resize, waits): when anything fails,
+//   nothing is recorded and the database still has the old password, so the old URL works.
+// - read re-reads the compute size and the pooler: a resize or a pooler move made out of band
+//   is drift (instanceSize, connection), and diff sees a moved pooler too, so `up` updates it.
+//
+// Drift: read reports the live name, organization, region, size, status and pooler URL; a
+// deleted project (404) reads as gone, so `pulumi preview --refresh` shows it must be created
+// again (unlike terraform-provider-supabase, which drops it silently). A project that is not
 // ACTIVE_HEALTHY (e.g. paused) is drift too, and the next update waits for it or says why not.
 import * as pulumi from "@pulumi/pulumi";
 import { providerVersion } from "../providerVersion";
 import { credentialFailures, resolveCredentials, type Credentials } from "./credentials";
 import { isManagementApiError } from "./client";
-import { createProject, deleteProject, getPoolerConfig, getProject, getServicesHealth, renameProject } from "./managementApi";
+import {
+  applyComputeAddon,
+  createProject,
+  deleteProject,
+  getPoolerConfig,
+  getPostgrestConfig,
+  getProject,
+  getServicesHealth,
+  listProjectAddons,
+  renameProject,
+  updateDatabasePassword,
+} from "./managementApi";
 import {
   CheckFailure,
   credentialChanged,
@@ -21,17 +43,22 @@ import {
 } from "./providerSupport";
 import { apiRuntime } from "./runtime";
 import {
+  COMPUTE_ADDON_PREFIX,
+  DATA_API_SERVICE,
   INSTANCE_SIZES,
   ORGANIZATION_SLUG_PATTERN,
   PROJECT_NAME_MAX_LENGTH,
   REGIONS,
   REQUIRED_SERVICES,
+  SMALLEST_INSTANCE_SIZE,
   TERMINAL_PROJECT_STATUSES,
+  type ComputeAddonVariant,
   type InstanceSize,
   type PoolerConfig,
   type ProjectStatus,
   type ProjectWithDatabase,
   type Region,
+  type ServiceName,
 } from "./spec";
 
 export const DEFAULT_PROVISIONING_TIMEOUT_MINUTES = 10;
@@ -144,7 +171,8 @@ async function checkProject(_olds: ProjectInputs, news: ProjectInputs): Promise<
     ...nameFailures(news.name, !adopting),
     ...organizationSlugFailures(news.organizationSlug, !adopting),
     ...enumFailures("region", news.region, REGIONS, !adopting),
-    ...enumFailures("instanceSize", news.instanceSize, INSTANCE_SIZES, !adopting),
+    // Optional: omitted, the platform picks the plan's smallest (an explicit size can be refused on some plans).
+    ...enumFailures("instanceSize", news.instanceSize, INSTANCE_SIZES, false),
     ...dbPassFailures(news.dbPass),
     ...timeoutFailures(news.provisioningTimeoutMinutes),
     ...credentialFailures({ accessToken: news.accessToken, apiUrl: news.apiUrl }),
@@ -194,8 +222,26 @@ function liveProjectFields(project: ProjectWithDatabase) {
   };
 }
 
-function projectOutputs(inputs: ProjectInputs, project: ProjectWithDatabase, connection: string | undefined): ProjectOutputs {
-  return definedOnly({ ...recordedInputs(inputs), ...liveProjectFields(project), connection });
+function projectOutputs(
+  inputs: ProjectInputs,
+  project: ProjectWithDatabase,
+  live: { connection?: string; instanceSize?: string },
+): ProjectOutputs {
+  return definedOnly({ ...recordedInputs(inputs), ...liveProjectFields(project), ...live });
+}
+
+/** The compute size the add-ons say the project runs on; no compute add-on is the smallest (nano). */
+async function liveInstanceSize(credentials: Credentials, ref: string): Promise<string> {
+  const { selected_addons: selected } = await listProjectAddons(credentials, ref);
+  const variant = selected.find((addon) => addon.type === "compute_instance")?.variant.id;
+  return typeof variant === "string" && variant.startsWith(COMPUTE_ADDON_PREFIX)
+    ? variant.slice(COMPUTE_ADDON_PREFIX.length)
+    : SMALLEST_INSTANCE_SIZE;
+}
+
+/** The session-pooler URL as the API gives it now (a region can move a project to another pooler). */
+async function liveConnection(credentials: Credentials, ref: string, dbPass: string): Promise<string> {
+  return sessionPoolerUrl(await getPoolerConfig(credentials, ref), ref, dbPass);
 }
 
 function credentialsOf(props: { accessToken?: string; managementApiUrl?: string }): Credentials {
@@ -248,11 +294,19 @@ async function waitUntilActive(credentials: Credentials, ref: string, deadline: 
   }
 }
 
+/** The services the project has: the Data API's (rest) only while it is enabled (a non-empty db_schema). */
+async function projectServices(credentials: Credentials, ref: string): Promise<ServiceName[]> {
+  const { db_schema: dbSchema } = await getPostgrestConfig(credentials, ref);
+  const dataApiEnabled = dbSchema.trim() !== "";
+  return REQUIRED_SERVICES.filter((service) => dataApiEnabled || service !== DATA_API_SERVICE);
+}
+
 async function waitUntilServicesHealthy(credentials: Credentials, ref: string, deadline: Deadline): Promise<void> {
   const interval = { ms: FIRST_POLL_DELAY_MS };
+  const services = await projectServices(credentials, ref);
   for (;;) {
-    const health = await getServicesHealth(credentials, ref, REQUIRED_SERVICES);
-    const unhealthy = REQUIRED_SERVICES.map((service) => ({ service, report: health.find((entry) => entry.name === service) }))
+    const health = await getServicesHealth(credentials, ref, services);
+    const unhealthy = services.map((service) => ({ service, report: health.find((entry) => entry.name === service) }))
       .filter(({ report }) => report?.status !== "ACTIVE_HEALTHY")
       .map(({ service, report }) => `${service} ${report?.status ?? "not reported"}${report?.error ? ` (${report.error})` : ""}`);
     if (unhealthy.length === 0) return;
@@ -269,8 +323,8 @@ async function waitUntilServicesHealthy(credentials: Credentials, ref: string, d
 async function readyOutputs(credentials: Credentials, inputs: ProjectInputs, ref: string, deadline: Deadline): Promise<ProjectOutputs> {
   const project = await waitUntilActive(credentials, ref, deadline);
   await waitUntilServicesHealthy(credentials, ref, deadline);
-  const connection = sessionPoolerUrl(await getPoolerConfig(credentials, ref), ref, inputs.dbPass);
-  return projectOutputs(inputs, project, connection);
+  const connection = await liveConnection(credentials, ref, inputs.dbPass);
+  return projectOutputs(inputs, project, { connection, instanceSize: await liveInstanceSize(credentials, ref) });
 }
 
 // ------------------------------------------------------------------------------ adoption
@@ -312,8 +366,8 @@ async function adoptedOutputs(credentials: Credentials, inputs: ProjectInputs, r
     );
   }
   await waitUntilServicesHealthy(credentials, ref, deadlineFor(inputs));
-  const connection = sessionPoolerUrl(await getPoolerConfig(credentials, ref), ref, inputs.dbPass);
-  return projectOutputs(inputs, project, connection);
+  const connection = await liveConnection(credentials, ref, inputs.dbPass);
+  return projectOutputs(inputs, project, { connection, instanceSize: await liveInstanceSize(credentials, ref) });
 }
 
 // ------------------------------------------------------------------------ create .. delete
@@ -325,7 +379,8 @@ async function createNewProject(credentials: Credentials, inputs: ProjectInputs)
     organization_slug: inputs.organizationSlug as string,
     db_pass: inputs.dbPass,
     region_selection: { type: "specific", code: inputs.region as Region },
-    desired_instance_size: inputs.instanceSize as InstanceSize,
+    // Only when the stack sets it: the spec says to omit it for the smallest size.
+    ...(inputs.instanceSize === undefined ? {} : { desired_instance_size: inputs.instanceSize as InstanceSize }),
   });
   try {
     return { id: ref, outs: await readyOutputs(credentials, inputs, ref, deadline) };
@@ -354,18 +409,31 @@ async function read(id: string, props?: ProjectOutputs): Promise<pulumi.dynamic.
     if (isManagementApiError(error, 404)) return {};
     throw error;
   }
+  const live: { connection?: string; instanceSize?: string } = {};
+  // A paused or provisioning project keeps what was recorded: its add-ons and pooler are not settled.
+  if (project.status === "ACTIVE_HEALTHY") {
+    live.instanceSize = await liveInstanceSize(credentials, id);
+    if (props?.connection !== undefined) live.connection = await liveConnection(credentials, id, props.dbPass);
+  }
   return {
     id,
-    props: definedOnly<ProjectOutputs>({ ...(props as ProjectOutputs), ...liveProjectFields(project) }),
+    props: definedOnly<ProjectOutputs>({ ...(props as ProjectOutputs), ...liveProjectFields(project), ...live }),
   };
 }
 
 /** Keys whose live value read reports; compared only when the stack declares them. */
-const LIVE_KEYS = ["name", "organizationSlug", "region"] as const;
+const LIVE_KEYS = ["name", "organizationSlug", "region", "instanceSize"] as const;
 /** Keys recorded from the inputs as given. */
-const RECORDED_KEYS = ["instanceSize", "dbPass", "provisioningTimeoutMinutes", "providerVersion"] as const;
+const RECORDED_KEYS = ["dbPass", "provisioningTimeoutMinutes", "providerVersion"] as const;
 
-async function diff(_id: string, olds: ProjectOutputs, news: ProjectInputs): Promise<pulumi.dynamic.DiffResult> {
+/** True when the API now names another pooler host than the recorded connection (checked only for an active project). */
+async function poolerMoved(id: string, olds: ProjectOutputs): Promise<boolean> {
+  if (olds.connection === undefined || olds.status !== "ACTIVE_HEALTHY") return false;
+  const live = await liveConnection(credentialsOf(olds), id, olds.dbPass);
+  return new URL(live).host !== new URL(olds.connection).host;
+}
+
+async function diff(id: string, olds: ProjectOutputs, news: ProjectInputs): Promise<pulumi.dynamic.DiffResult> {
   const replaces: string[] = [];
   const adoptsOwnProject = olds.projectRef === undefined && news.projectRef === olds.ref;
   if (news.projectRef !== olds.projectRef && !adoptsOwnProject) replaces.push("projectRef");
@@ -383,8 +451,24 @@ async function diff(_id: string, olds: ProjectOutputs, news: ProjectInputs): Pro
     credentialChanged(olds.accessToken, news.accessToken) ||
     credentialChanged(olds.managementApiUrl, news.apiUrl) ||
     olds.status !== "ACTIVE_HEALTHY" ||
-    olds.connection === undefined;
+    olds.connection === undefined ||
+    (await poolerMoved(id, olds));
   return { changes: changed, replaces, deleteBeforeReplace: false };
+}
+
+function computeVariant(id: string, size: string): ComputeAddonVariant {
+  if (size === SMALLEST_INSTANCE_SIZE) {
+    throw new Error(
+      `project ${id} cannot be resized to ${size} by the stack: ${size} is the Free plan's size, not a compute add-on; ` +
+        "downgrade in the dashboard (Project Settings → Compute and Disk), or declare another instanceSize",
+    );
+  }
+  return `${COMPUTE_ADDON_PREFIX}${size}` as ComputeAddonVariant;
+}
+
+/** Resizes through the compute add-on; readyOutputs then waits for ACTIVE_HEALTHY and healthy services. */
+async function resize(credentials: Credentials, id: string, size: string): Promise<void> {
+  await applyComputeAddon(credentials, id, computeVariant(id, size));
 }
 
 async function update(id: string, olds: ProjectOutputs, news: ProjectInputs): Promise<pulumi.dynamic.UpdateResult<ProjectOutputs>> {
@@ -397,16 +481,39 @@ async function update(id: string, olds: ProjectOutputs, news: ProjectInputs): Pr
         `the stack says "${news.name}"; rename it in the dashboard or change the stack`,
     );
   }
-  const needsApi = renamed || olds.status !== "ACTIVE_HEALTHY" || olds.connection === undefined || news.projectRef !== olds.projectRef;
+  const resized = news.instanceSize !== undefined && news.instanceSize !== olds.instanceSize;
+  if (adopted && resized) {
+    throw new Error(
+      `project ${id} is adopted (projectRef), so this stack never resizes it: it runs ${olds.instanceSize ?? "an unknown size"}, ` +
+        `the stack says ${news.instanceSize}; resize it in the dashboard or change the stack`,
+    );
+  }
+  // Adopted: the password is the project's own (config dbPassword), changed outside the stack.
+  const passwordChanged = !adopted && news.dbPass !== olds.dbPass;
+  // The password is changed last, after every other step has succeeded, and before the new URL
+  // is recorded: whatever fails first leaves the database with the old password, still in state.
+  const setPassword = async () => {
+    if (passwordChanged) await updateDatabasePassword(credentials, id, news.dbPass);
+  };
+  const needsApi =
+    renamed ||
+    resized ||
+    olds.status !== "ACTIVE_HEALTHY" ||
+    olds.connection === undefined ||
+    news.projectRef !== olds.projectRef ||
+    (await poolerMoved(id, olds));
   if (!needsApi) {
-    // Nothing to ask the API: record the new inputs; a new password only changes the URL
-    // (this stack never changes the database's password).
+    // Nothing else to ask the API: record the new inputs and the URL with the current password.
+    await setPassword();
     const connection = news.dbPass !== olds.dbPass ? withPassword(olds.connection as string, news.dbPass) : olds.connection;
-    return { outs: definedOnly({ ...olds, ...recordedInputs(news), connection }) };
+    return { outs: definedOnly({ ...olds, ...recordedInputs(news), connection, instanceSize: olds.instanceSize }) };
   }
   if (adopted) return { outs: await adoptedOutputs(credentials, news, id) };
   if (renamed) await renameProject(credentials, id, news.name as string);
-  return { outs: await readyOutputs(credentials, news, id, deadlineFor(news)) };
+  if (resized) await resize(credentials, id, news.instanceSize as string);
+  const outs = await readyOutputs(credentials, news, id, deadlineFor(news));
+  await setPassword();
+  return { outs };
 }
 
 async function deleteProjectResource(id: string, props: ProjectOutputs): Promise<void> {
@@ -445,7 +552,8 @@ export interface NewProjectArgs extends ProjectCommonArgs {
   name: pulumi.Input<string>;
   organizationSlug: pulumi.Input<string>;
   region: pulumi.Input<string>;
-  instanceSize: pulumi.Input<string>;
+  /** Compute size; omitted, the platform picks the plan's smallest. A change resizes through the compute add-on. */
+  instanceSize?: pulumi.Input<string>;
   projectRef?: undefined;
 }
 

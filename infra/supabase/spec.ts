@@ -18,6 +18,9 @@ export type PoolerConfig = Schemas["SupavisorConfigResponse"];
 export type PostgrestConfigResponse = Schemas["PostgrestConfigWithJWTSecretResponse"];
 export type AuthConfig = Schemas["AuthConfigResponse"];
 export type UpdateAuthConfigBody = Schemas["UpdateAuthConfigBody"];
+export type ProjectAddons = Schemas["ListProjectAddonsResponse"];
+export type ApplyProjectAddonBody = Schemas["ApplyProjectAddonBody"];
+export type ComputeAddonVariant = Extract<ApplyProjectAddonBody["addon_variant"], `ci_${string}`>;
 
 type SpecificRegionSelection = Extract<NonNullable<CreateProjectBody["region_selection"]>, { type: "specific" }>;
 export type Region = SpecificRegionSelection["code"];
@@ -85,6 +88,13 @@ export const TERMINAL_PROJECT_STATUSES = [
 
 /** The services a freshly provisioned project must report healthy before the stack uses it. */
 export const REQUIRED_SERVICES = ["db", "pooler", "auth", "rest"] as const satisfies readonly ServiceName[];
+/** The Data API's service: a project whose Data API is disabled (empty db_schema) has none to wait for. */
+export const DATA_API_SERVICE = "rest" as const satisfies ServiceName;
+
+/** Compute add-on variants are `ci_<instance size>` (ApplyProjectAddonBody.addon_variant). */
+export const COMPUTE_ADDON_PREFIX = "ci_";
+/** The size of a project without a compute add-on (the Free plan's): not an add-on variant, so no resize reaches it. */
+export const SMALLEST_INSTANCE_SIZE = "nano" as const satisfies InstanceSize;
 
 /** V1CreateProjectBody.name maxLength (V1UpdateProjectBody adds minLength 1). */
 export const PROJECT_NAME_MAX_LENGTH = 256;

@@ -13,7 +13,7 @@ import {
   withDatabase,
 } from "../../infra/postgres/connection";
 import { ClusterState, startCluster, stopCluster } from "../support/cluster";
-import { adminUrl, withClient } from "../support/db";
+import { deployerUrl, withClient } from "../support/db";
 import { rejectionOf } from "./support";
 
 interface SessionFacts {
@@ -72,14 +72,14 @@ describe("connection settings", () => {
   });
 
   it("sets the deploy timeouts and application_name on every session", async () => {
-    expect(await sessionFacts(adminUrl())).toEqual({ ssl: false, application_name: APPLICATION_NAME, lock_timeout: LOCK_TIMEOUT, statement_timeout: "1min" });
+    expect(await sessionFacts(deployerUrl())).toEqual({ ssl: false, application_name: APPLICATION_NAME, lock_timeout: LOCK_TIMEOUT, statement_timeout: "1min" });
     expect(STATEMENT_TIMEOUT).toBe("60s");
   });
 
   it("falls back to a plain connection for the default sslmode (prefer) when the server has no TLS, and refuses it for require", async () => {
-    expect((await sessionFacts(adminUrl())).ssl).toBe(false);
-    expect((await sessionFacts(withParams(adminUrl(), { sslmode: "prefer" }))).ssl).toBe(false);
-    const error = await rejectionOf(sessionFacts(withParams(adminUrl(), { sslmode: "require" })));
+    expect((await sessionFacts(deployerUrl())).ssl).toBe(false);
+    expect((await sessionFacts(withParams(deployerUrl(), { sslmode: "prefer" }))).ssl).toBe(false);
+    const error = await rejectionOf(sessionFacts(withParams(deployerUrl(), { sslmode: "require" })));
     expect(error.message).toContain("The server does not support SSL connections");
   });
 });
@@ -123,7 +123,8 @@ describe("TLS against a server with a private CA", () => {
       await client.query("alter system set ssl = on");
       await client.query("select pg_reload_conf()");
     });
-    url = cluster.adminUrl;
+    // Configuring TLS is the cluster owner's; connecting is the deployer's.
+    url = cluster.deployerUrl;
   }, 120_000);
 
   afterAll(() => {

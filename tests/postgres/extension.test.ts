@@ -1,5 +1,9 @@
 // The Extension provider with the real pg_cron 1.4, in the cron database (the only one where
 // pg_cron can be created). Leaves pg_cron installed or not, as it found it.
+//
+// Two paths: the deployer (`postgres`, demoted as on Supabase) adopts the pg_cron the
+// platform installed; creating and dropping pg_cron on plain PostgreSQL is a superuser's
+// job, so those tests run the provider as the cluster owner.
 import { extensionProvider, ExtensionInputs, ExtensionOutputs } from "../../infra/postgres";
 import { createFreshDatabase, withClient, withCronDatabase } from "../support/db";
 import { queryRows, rejectionOf } from "./support";
@@ -8,9 +12,9 @@ async function installed(url: string): Promise<Array<{ version: string; schema: 
   return queryRows(url, "select extversion as version, extnamespace::regnamespace::text as schema from pg_extension where extname = 'pg_cron'");
 }
 
-/** Runs fn in the cron database starting without pg_cron, and puts back what was there. */
+/** Runs fn in the cron database starting without pg_cron (fn gets the superuser's URL), and puts back what was there. */
 async function withoutPgCron(fn: (url: string) => Promise<void>): Promise<void> {
-  await withCronDatabase(async (url) => {
+  await withCronDatabase(async (_deployerUrl, url) => {
     const before = (await installed(url)).length > 0;
     await withClient(url, (client) => client.query("drop extension if exists pg_cron"));
     try {
@@ -27,7 +31,27 @@ function pgCron(url: string): ExtensionInputs {
   return { connection: url, name: "pg_cron", schema: "pg_catalog", providerVersion: "v1" };
 }
 
-describe("Extension: create, read, diff, update, delete", () => {
+describe("Extension: as the demoted deployer", () => {
+  it("adopts the pg_cron the platform installed: create is a no-op, read reports it", async () => {
+    await withCronDatabase(async (url) => {
+      const { id, outs } = await extensionProvider.create(pgCron(url));
+      expect({ id, outs }).toEqual({ id: "pg_cron", outs: { ...pgCron(url), version: "1.4-1" } });
+      expect(await extensionProvider.read!("pg_cron", outs as ExtensionOutputs)).toEqual({ id: "pg_cron", props: outs });
+    });
+  });
+
+  it("says which superuser step is missing when pg_cron is not installed on plain PostgreSQL", async () => {
+    await withCronDatabase(async (url, adminUrl) => {
+      await withClient(adminUrl, (client) => client.query("drop extension pg_cron"));
+      const error = await rejectionOf(extensionProvider.create(pgCron(url)));
+      expect(error.message).toContain("the deploying role may not create it (it is not a superuser)");
+      expect(error.message).toContain('have a superuser run "create extension pg_cron with schema pg_catalog"');
+      expect(error.code).toBe("42501");
+    });
+  });
+});
+
+describe("Extension: create, read, diff, update, delete (superuser path)", () => {
   it("creates pg_cron in pg_catalog, reads its version, and drops it (with its jobs)", async () => {
     await withoutPgCron(async (url) => {
       const inputs = pgCron(url);
@@ -84,7 +108,7 @@ describe("Extension: create, read, diff, update, delete", () => {
   it("passes on pg_cron's own refusal outside the cron database", async () => {
     const db = await createFreshDatabase("pg_extension");
     try {
-      const error = await rejectionOf(extensionProvider.create(pgCron(db.url)));
+      const error = await rejectionOf(extensionProvider.create(pgCron(db.adminUrl)));
       expect(error.message).toContain("can only create extension in database");
     } finally {
       await db.drop();

@@ -13,8 +13,9 @@ const DDL_WATCH_SQL = `
     insert into public.ddl_seen (tag) values (tg_tag);
   end
   $$;
-  create event trigger ddl_watch on ddl_command_start execute function public.ddl_watch();
 `;
+/** Event triggers are a superuser's (on Supabase, supautils creates them for postgres): the cluster owner makes this one. */
+const DDL_WATCH_TRIGGER_SQL = "create event trigger ddl_watch on ddl_command_start execute function public.ddl_watch()";
 
 describe("Migration: the real sql/migrations set", () => {
   const migrations = loadMigrations();
@@ -64,6 +65,7 @@ describe("Migration: the real sql/migrations set", () => {
     }
 
     await withClient(db.url, (client) => client.query(DDL_WATCH_SQL));
+    await withClient(db.adminUrl, (client) => client.query(DDL_WATCH_TRIGGER_SQL));
     const second = await deployAll();
     expect(second).toEqual(first);
     expect(await queryRows(db.url, "select tag from public.ddl_seen")).toEqual([]);

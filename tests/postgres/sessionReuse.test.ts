@@ -28,7 +28,8 @@ describe("deploy sessions", () => {
       );
       return rows[0];
     });
-    expect(settings).toEqual({ lock_timeout: LOCK_TIMEOUT, search_path: '"$user", public' });
+    // The deployer's own default search_path, as Supabase sets it for postgres.
+    expect(settings).toEqual({ lock_timeout: LOCK_TIMEOUT, search_path: '"$user", public, extensions' });
   });
 
   it("never reuses a session whose operation failed", async () => {

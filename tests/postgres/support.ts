@@ -12,14 +12,18 @@ export interface SecretRole {
   drop(): Promise<void>;
 }
 
-/** A superuser login role with a distinctive password (prefix must not start with pg_); drop() after the databases it used are gone. */
+/**
+ * A login role with a distinctive password (prefix must not start with pg_), with the
+ * deployer's rights: Supabase's `postgres` attributes and membership in `postgres`, so it can
+ * use the databases `postgres` owns. drop() after the databases it used are gone.
+ */
 export async function createSecretRole(prefix: string): Promise<SecretRole> {
   const suffix = randomBytes(4).toString("hex");
   const role = `${prefix}_${suffix}`;
   const password = `Pw:${randomBytes(6).toString("hex")}@/%#?-Zq${suffix}`;
   await withClient(adminUrl(), async (client) => {
     const { rows } = await client.query<{ statement: string }>(
-      "select format('create role %I login superuser password %L', $1::text, $2::text) as statement",
+      "select format('create role %I login nosuperuser createrole createdb replication bypassrls password %L in role postgres', $1::text, $2::text) as statement",
       [role, password],
     );
     await client.query(rows[0].statement);

@@ -50,12 +50,26 @@ describe("parseStackConfig", () => {
       target: "supabase",
       organizationSlug: "learning-app",
       region: "eu-central-1",
-      instanceSize: "micro",
       projectName: "supabase-analytics-prod",
       provisioningTimeoutMinutes: 10,
       protectProject: true,
       retainDatabaseObjects: true,
     });
+  });
+
+  it("leaves instanceSize unset unless the stack sets it (the platform then picks the plan's smallest)", () => {
+    const base = { target: plain("supabase"), organizationSlug: plain("learning-app"), region: plain("eu-central-1") };
+    expect(parseStackConfig(base, "dev")).not.toHaveProperty("instanceSize", expect.anything());
+    expect(parseStackConfig({ ...base, instanceSize: plain("") }, "dev")).toMatchObject({ instanceSize: undefined });
+    expect(parseStackConfig({ ...base, instanceSize: plain("small") }, "dev")).toMatchObject({ instanceSize: "small" });
+  });
+
+  it("accepts any organization slug the Management API's pattern allows (^[\\w-]+$), underscores included", () => {
+    const config = parseStackConfig(
+      { target: plain("supabase"), organizationSlug: plain("Learning_App-2"), region: plain("eu-central-1") },
+      "dev",
+    );
+    expect(config).toMatchObject({ organizationSlug: "Learning_App-2" });
   });
 
   it("lets a stack override the prod defaults explicitly", () => {
@@ -155,6 +169,10 @@ describe("Pulumi.yaml", () => {
     expect(project.name).toBe("supabase-analytics");
     expect(project.runtime).toEqual({ name: "nodejs", options: { typescript: true, packagemanager: "npm" } });
     expect(fs.existsSync(path.join(REPO_ROOT, project.main, "index.ts"))).toBe(true);
+  });
+
+  it("defaults instanceSize to empty: no desired_instance_size is sent unless a stack sets one", () => {
+    expect(project.config.instanceSize.default).toBe("");
   });
 
   it("declares every key the program reads, with a type, a description and a default", () => {

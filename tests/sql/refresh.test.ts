@@ -169,7 +169,8 @@ describe("refresh_all_views with populated views", () => {
       await first.query("select analytics.refresh_all_views()");
       const { rows: holders } = await observer.query<{ pid: number; granted: boolean }>(
         `select pid, granted from pg_catalog.pg_locks
-          where locktype = 'advisory' and classid = 0 and objid = $1 and objsubid = 1`,
+          where locktype = 'advisory' and classid = 0 and objid = $1 and objsubid = 1
+            and database = (select oid from pg_catalog.pg_database where datname = pg_catalog.current_database())`,
         [REFRESH_LOCK_KEY],
       );
       expect(holders).toEqual([{ pid: await backendPid(first), granted: true }]);

@@ -85,7 +85,8 @@ describe("Project check", () => {
 
   it("requires the creation props unless projectRef adopts a project, and validates the ref", async () => {
     const missing = await projectProvider.check!({} as ProjectInputs, { dbPass: DB_PASS } as ProjectInputs);
-    expect(missing.failures?.map((failure) => failure.property).sort()).toEqual(["instanceSize", "name", "organizationSlug", "region"]);
+    // instanceSize is optional: omitted, the platform picks the plan's smallest.
+    expect(missing.failures?.map((failure) => failure.property).sort()).toEqual(["name", "organizationSlug", "region"]);
     const adopt = await projectProvider.check!({} as ProjectInputs, { dbPass: DB_PASS, projectRef: "abcdefghijklmnopqrst" });
     expect(adopt.failures).toEqual([]);
     const badRef = await projectProvider.check!({} as ProjectInputs, { dbPass: DB_PASS, projectRef: "ABC" });
@@ -110,8 +111,10 @@ describe("Project lifecycle", () => {
     expect(ctx.fake.operations()).toEqual([
       "POST /v1/projects",
       ...Array(6).fill("GET /v1/projects/{ref}"),
+      "GET /v1/projects/{ref}/postgrest",
       "GET /v1/projects/{ref}/health",
       "GET /v1/projects/{ref}/config/database/pooler",
+      "GET /v1/projects/{ref}/billing/addons",
     ]);
     expect(ctx.clock.sleeps).toEqual([1000, 2000, 4000, 8000, 10000]);
     const health = ctx.fake.requests.find((request) => request.template === "/v1/projects/{ref}/health");
@@ -193,15 +196,14 @@ describe("Project lifecycle", () => {
     ]);
   });
 
-  it("stores a new provider version or password without calling the API", async () => {
+  it("stores a new provider version without changing the project", async () => {
     const { id, outs } = await created();
     ctx.fake.requests.length = 0;
-    const news = newProjectInputs({ providerVersion: "v2", dbPass: "An0therPassword" });
+    const news = newProjectInputs({ providerVersion: "v2" });
     expect((await projectProvider.diff!(id, outs, news)).changes).toBe(true);
     const { outs: updated } = await projectProvider.update!(id, outs, news);
-    expect(ctx.fake.requests).toEqual([]);
-    expect(updated).toMatchObject({ providerVersion: "v2", dbPass: "An0therPassword" });
-    expect(updated?.connection).toBe(outs.connection!.replace(DB_PASS, "An0therPassword"));
+    expect(ctx.fake.requests.filter((request) => request.method !== "GET")).toEqual([]);
+    expect(updated).toEqual({ ...outs, providerVersion: "v2" });
   });
 
   it("deletes, treats an already deleted project as done, and then reads as gone", async () => {
@@ -211,6 +213,135 @@ describe("Project lifecycle", () => {
     await projectProvider.delete!(id, outs);
     expect(ctx.fake.operations().filter((op) => op.startsWith("DELETE"))).toHaveLength(2);
     expect(await projectProvider.read!(id, outs)).toEqual({});
+  });
+});
+
+describe("Project instance size", () => {
+  it("omits desired_instance_size when the stack sets no size, and records the size the platform chose", async () => {
+    const { instanceSize: _unset, ...inputs } = newProjectInputs();
+    const { id, outs } = await created(inputs);
+    const post = ctx.fake.requests.find((request) => request.method === "POST");
+    expect(post?.body).not.toHaveProperty("desired_instance_size");
+    expect(outs.instanceSize).toBe("micro");
+    // Unset stays unset: the platform's choice is no drift.
+    expect(await projectProvider.diff!(id, outs, inputs)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
+  });
+
+  it("creates in a Free organization, which refuses an explicit size, when the stack sets none", async () => {
+    ctx.fake.addOrganization("free_org", "free");
+    const { instanceSize: _unset, ...inputs } = newProjectInputs({ organizationSlug: "free_org" });
+    const { outs } = await created(inputs);
+    expect(outs).toMatchObject({ organizationSlug: "free_org", instanceSize: "nano", status: "ACTIVE_HEALTHY" });
+    const refused = await rejectionOf(projectProvider.create(newProjectInputs({ organizationSlug: "free_org", instanceSize: "micro" })));
+    expect(refused.message).toContain("400 Bad Request: desired_instance_size micro is not available on the Free plan");
+  });
+
+  it("resizes through the compute add-on, then waits for ACTIVE_HEALTHY and healthy services", async () => {
+    const { id, outs } = await created();
+    ctx.fake.resizeSlowly(3);
+    ctx.fake.requests.length = 0;
+    const news = newProjectInputs({ instanceSize: "small" });
+    expect(await projectProvider.diff!(id, outs, news)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+    const { outs: updated } = await projectProvider.update!(id, outs, news);
+    const writes = ctx.fake.requests.filter((request) => request.method !== "GET");
+    expect(writes).toEqual([
+      expect.objectContaining({ method: "PATCH", template: "/v1/projects/{ref}/billing/addons", body: { addon_type: "compute_instance", addon_variant: "ci_small" } }),
+    ]);
+    const afterResize = ctx.fake.operations().slice(ctx.fake.operations().indexOf("PATCH /v1/projects/{ref}/billing/addons") + 1);
+    // 3 RESIZING answers, then ACTIVE_HEALTHY; then the services.
+    expect(afterResize.slice(0, 6)).toEqual([...Array(4).fill("GET /v1/projects/{ref}"), "GET /v1/projects/{ref}/postgrest", "GET /v1/projects/{ref}/health"]);
+    expect(ctx.fake.projects.get(id)?.instanceSize).toBe("small");
+    expect(updated).toMatchObject({ instanceSize: "small", status: "ACTIVE_HEALTHY" });
+  });
+
+  it("refuses to resize to nano (no compute add-on), saying where to do it", async () => {
+    const { id, outs } = await created();
+    const error = await rejectionOf(projectProvider.update!(id, outs, newProjectInputs({ instanceSize: "nano" })));
+    expect(error.message).toContain("cannot be resized to nano by the stack");
+    expect(ctx.fake.projects.get(id)?.instanceSize).toBe("micro");
+  });
+
+  it("reports a size changed out of band as drift, which the next update resizes back", async () => {
+    const inputs = newProjectInputs();
+    const { id, outs } = await created(inputs);
+    ctx.fake.resizeOutOfBand(id, "large");
+    const read = await projectProvider.read!(id, outs);
+    expect(read.props?.instanceSize).toBe("large");
+    expect((await projectProvider.diff!(id, read.props as ProjectOutputs, inputs)).changes).toBe(true);
+    const { outs: updated } = await projectProvider.update!(id, read.props as ProjectOutputs, inputs);
+    expect(updated?.instanceSize).toBe("micro");
+    expect(ctx.fake.projects.get(id)?.instanceSize).toBe("micro");
+  });
+});
+
+describe("Project database password", () => {
+  it("sets a new password through the API before the stored connection changes", async () => {
+    const { id, outs } = await created();
+    ctx.fake.requests.length = 0;
+    const news = newProjectInputs({ dbPass: "An0therPassword" });
+    expect((await projectProvider.diff!(id, outs, news)).changes).toBe(true);
+    const { outs: updated } = await projectProvider.update!(id, outs, news);
+    expect(ctx.fake.requests.filter((request) => request.method !== "GET")).toEqual([
+      expect.objectContaining({ method: "PATCH", template: "/v1/projects/{ref}/database/password", body: { password: "An0therPassword" } }),
+    ]);
+    expect(ctx.fake.projects.get(id)?.dbPass).toBe("An0therPassword");
+    expect(updated).toMatchObject({ dbPass: "An0therPassword" });
+    expect(updated?.connection).toBe(outs.connection!.replace(DB_PASS, "An0therPassword"));
+  });
+
+  it("when the API refuses the new password, fails and leaves the old password working", async () => {
+    const { id, outs } = await created();
+    ctx.fake.fault({ method: "PATCH", template: "/v1/projects/{ref}/database/password", status: 500, message: "Failed to update database password" });
+    const error = await rejectionOf(projectProvider.update!(id, outs, newProjectInputs({ dbPass: "An0therPassword" })));
+    expect(error.message).toContain("PATCH /v1/projects/{ref}/database/password");
+    expect(error.message).not.toContain("An0therPassword");
+    expect(ctx.fake.projects.get(id)?.dbPass).toBe(DB_PASS);
+    expect(ctx.fake.projects.get(id)?.passwordChanges).toEqual([]);
+  });
+});
+
+describe("Project password with other changes", () => {
+  it("changes the password last: when the resize before it fails, the database keeps the old password", async () => {
+    const { id, outs } = await created();
+    ctx.fake.fault({ method: "PATCH", template: "/v1/projects/{ref}/billing/addons", status: 500, message: "Failed to apply project addon" });
+    const error = await rejectionOf(projectProvider.update!(id, outs, newProjectInputs({ instanceSize: "small", dbPass: "An0therPassword" })));
+    expect(error.message).toContain("PATCH /v1/projects/{ref}/billing/addons");
+    expect(ctx.fake.projects.get(id)?.passwordChanges).toEqual([]);
+  });
+
+  it("resizes and changes the password in one update, the password after the project is healthy again", async () => {
+    const { id, outs } = await created();
+    ctx.fake.requests.length = 0;
+    const { outs: updated } = await projectProvider.update!(id, outs, newProjectInputs({ instanceSize: "small", dbPass: "An0therPassword" }));
+    const writes = ctx.fake.operations().filter((op) => op.startsWith("PATCH"));
+    expect(writes).toEqual(["PATCH /v1/projects/{ref}/billing/addons", "PATCH /v1/projects/{ref}/database/password"]);
+    expect(updated).toMatchObject({ instanceSize: "small", dbPass: "An0therPassword", connection: expect.stringContaining(":An0therPassword@") });
+  });
+});
+
+describe("Project pooler", () => {
+  it("re-reads the pooler: a moved pooler is drift in connection, and update records the new host", async () => {
+    const inputs = newProjectInputs();
+    const { id, outs } = await created(inputs);
+    ctx.fake.movePooler(id);
+    const moved = `postgresql://postgres.${id}:${DB_PASS}@aws-1-eu-central-1.pooler.supabase.com:5432/postgres?sslmode=require`;
+    const read = await projectProvider.read!(id, outs);
+    expect(read.props?.connection).toBe(moved);
+    // Without a refresh, diff sees the move too, and up updates the connection.
+    expect(await projectProvider.diff!(id, outs, inputs)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+    const { outs: updated } = await projectProvider.update!(id, outs, inputs);
+    expect(updated?.connection).toBe(moved);
+  });
+});
+
+describe("Project health wait", () => {
+  it("waits only for the services the project has: no rest when the Data API is disabled", async () => {
+    const existing = ctx.fake.seedProject();
+    ctx.fake.disableDataApi(existing.ref);
+    await projectProvider.create({ projectRef: existing.ref, dbPass: DB_PASS, provisioningTimeoutMinutes: 1 });
+    const health = ctx.fake.requests.filter((request) => request.template === "/v1/projects/{ref}/health");
+    expect(health).toHaveLength(1);
+    expect(new URLSearchParams(health[0].url.split("?")[1]).getAll("services")).toEqual(["db", "pooler", "auth"]);
   });
 });
 

@@ -6,13 +6,22 @@
 // mismatch is recorded; tests call assertNoViolations() (in afterEach) so that any mismatch
 // fails them. It checks the bearer token, and scripts the faults the providers must survive:
 // 429 with Retry-After, 500/503, stalled responses, slow provisioning, INIT_FAILED, and
-// out-of-band changes (project deleted, auth hook disabled, db_schema edited).
+// out-of-band changes (project deleted, auth hook disabled, db_schema edited, Data API
+// disabled, compute resized, pooler moved to another host).
+//
+// Lifecycle as the platform runs it: a project created without desired_instance_size gets the
+// organization's smallest size (micro on a paid plan); a resize goes through the compute
+// add-on (PATCH billing/addons) and the project is RESIZING for a few polls; PATCH
+// database/password changes the password; and startPooler() puts a real TCP pooler in front
+// of a PostgreSQL server that, like Supavisor after provisioning, refuses logins with
+// "Tenant or user not found" for a while (fakeManagementApi/pooler.ts).
 //
 // Documented deviation: the spec lists no 404 (nor 400/408/502/503, nor 500 everywhere), yet
 // the API answers them; the fake may send those with the API's {"message"} error body.
 import { randomBytes } from "node:crypto";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
+import { FakePooler, FakePoolerOptions, startFakePooler } from "./fakeManagementApi/pooler";
 import { sampleFromSchema } from "./fakeManagementApi/samples";
 import { MatchedOperation, SpecValidator } from "./fakeManagementApi/specValidator";
 
@@ -45,8 +54,14 @@ export interface FakeProject {
   status: ProjectStatus;
   createdAt: string;
   instanceSize?: string;
-  /** The password given at creation (tests check it reached the API). */
+  /** The database password: given at creation, changed by PATCH database/password. */
   dbPass: string;
+  /** Every password PATCH database/password set, in order. */
+  passwordChanges: string[];
+  /** Session pooler host (GET config/database/pooler); movePooler() changes it. */
+  poolerHost: string;
+  /** GET /v1/projects/{ref} answers RESIZING this many more times after a resize. */
+  resizingPolls: number;
   /** GET /v1/projects/{ref} answers COMING_UP this many more times before settling. */
   comingUpPolls: number;
   /** Where provisioning ends: ACTIVE_HEALTHY, or e.g. INIT_FAILED. */
@@ -106,10 +121,24 @@ export interface FakeManagementApi {
   /** Requests as "METHOD /template" (retries show up as repeats). */
   operations(): string[];
   seedProject(seed?: SeedProject): FakeProject;
-  addOrganization(slug: string): void;
+  /** A paid organization by default; on the Free plan projects are nano, no explicit size or compute add-on is accepted. */
+  addOrganization(slug: string, plan?: OrganizationPlan): void;
   fault(fault: Fault): void;
   /** The next project created answers COMING_UP for this many polls. */
   provisionSlowly(polls: number): void;
+  /** The next resizes keep the project RESIZING for this many polls (default 2). */
+  resizeSlowly(polls: number): void;
+  /** The compute size changed in the dashboard. */
+  resizeOutOfBand(ref: string, size: string): void;
+  /** The platform moved the project to another pooler cluster of its region. */
+  movePooler(ref: string): void;
+  /** Data API disabled in the dashboard: empty db_schema, and the rest service never healthy. */
+  disableDataApi(ref: string): void;
+  /**
+   * A real session pooler for the project in front of a PostgreSQL server (the test cluster),
+   * which refuses the first logins as a just-provisioned project's pooler does. Closed with the fake.
+   */
+  startPooler(ref: string, upstream: { host: string; port: number }, options?: FakePoolerOptions): Promise<FakePooler>;
   /** The next project created ends provisioning as INIT_FAILED. */
   failProvisioning(): void;
   /** Per service health for a project (e.g. auth UNHEALTHY). */
@@ -126,6 +155,7 @@ export interface FakeManagementApi {
 }
 
 export const DEFAULT_ORGANIZATION = "learning-app";
+export type OrganizationPlan = "free" | "pro";
 export const DEFAULT_DB_SCHEMA = "public,graphql_public";
 export const FAKE_TOKEN_PREFIX = "sbp_fake_";
 
@@ -153,10 +183,12 @@ class Fake implements FakeManagementApi {
   readonly projects = new Map<string, FakeProject>();
   readonly requests: RecordedRequest[] = [];
   readonly violations: string[] = [];
-  private readonly organizations = new Set([DEFAULT_ORGANIZATION]);
+  private readonly organizations = new Map<string, OrganizationPlan>([[DEFAULT_ORGANIZATION, "pro"]]);
   private readonly faults: Fault[] = [];
   private readonly stalled = new Set<http.ServerResponse>();
   private nextProvisioning: { comingUpPolls: number; settlesAs: ProjectStatus } = { comingUpPolls: 0, settlesAs: "ACTIVE_HEALTHY" };
+  private resizePolls = 2;
+  private readonly poolers: FakePooler[] = [];
   private corruption?: (body: unknown) => unknown;
   private projectCounter = 0;
   readonly server: http.Server;
@@ -186,8 +218,8 @@ class Fake implements FakeManagementApi {
     return this.requests.map((request) => `${request.method} ${request.template ?? request.url}`);
   }
 
-  addOrganization(slug: string): void {
-    this.organizations.add(slug);
+  addOrganization(slug: string, plan: OrganizationPlan = "pro"): void {
+    this.organizations.set(slug, plan);
   }
 
   seedProject(seed: SeedProject = {}): FakeProject {
@@ -209,6 +241,33 @@ class Fake implements FakeManagementApi {
 
   provisionSlowly(polls: number): void {
     this.nextProvisioning = { ...this.nextProvisioning, comingUpPolls: polls };
+  }
+
+  resizeSlowly(polls: number): void {
+    this.resizePolls = polls;
+  }
+
+  resizeOutOfBand(ref: string, size: string): void {
+    this.project(ref).instanceSize = size;
+  }
+
+  movePooler(ref: string): void {
+    const project = this.project(ref);
+    const cluster = Number(/^aws-(\d+)-/.exec(project.poolerHost)?.[1] ?? 0) + 1;
+    project.poolerHost = `aws-${cluster}-${project.region}.pooler.supabase.com`;
+  }
+
+  disableDataApi(ref: string): void {
+    const project = this.project(ref);
+    project.postgrest.db_schema = "";
+    project.serviceStatus.rest = "UNHEALTHY";
+  }
+
+  async startPooler(ref: string, upstream: { host: string; port: number }, options: FakePoolerOptions = {}): Promise<FakePooler> {
+    this.project(ref);
+    const pooler = await startFakePooler(ref, upstream, options);
+    this.poolers.push(pooler);
+    return pooler;
   }
 
   failProvisioning(): void {
@@ -245,6 +304,7 @@ class Fake implements FakeManagementApi {
   }
 
   async close(): Promise<void> {
+    for (const pooler of this.poolers) await pooler.close();
     for (const response of this.stalled) response.destroy();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -275,6 +335,11 @@ class Fake implements FakeManagementApi {
     const project: FakeProject = {
       ref,
       ...fields,
+      // Omitted: the organization's smallest size (nano on Free, micro on a paid plan).
+      instanceSize: fields.instanceSize ?? (this.organizations.get(fields.organizationSlug) === "free" ? "nano" : "micro"),
+      passwordChanges: [],
+      poolerHost: `aws-0-${fields.region}.pooler.supabase.com`,
+      resizingPolls: 0,
       status: "COMING_UP",
       createdAt: new Date().toISOString(),
       comingUpPolls: this.nextProvisioning.comingUpPolls,
@@ -289,8 +354,13 @@ class Fake implements FakeManagementApi {
     return project;
   }
 
-  /** Each GET of a provisioning project moves it one poll closer to where it settles. */
+  /** Each GET of a provisioning (or resizing) project moves it one poll closer to where it settles. */
   private advanceProvisioning(project: FakeProject): void {
+    if (project.status === "RESIZING") {
+      if (project.resizingPolls > 0) project.resizingPolls -= 1;
+      else project.status = "ACTIVE_HEALTHY";
+      return;
+    }
     if (project.status !== "COMING_UP") return;
     if (project.comingUpPolls > 0) {
       project.comingUpPolls -= 1;
@@ -312,8 +382,37 @@ class Fake implements FakeManagementApi {
     };
   }
 
-  private poolerHost(project: FakeProject): string {
-    return `aws-0-${project.region}.pooler.supabase.com`;
+  private addons(project: FakeProject): JsonObject {
+    const size = project.instanceSize ?? "micro";
+    const compute =
+      size === "nano"
+        ? []
+        : [
+            {
+              type: "compute_instance",
+              variant: {
+                id: `ci_${size}`,
+                name: size.charAt(0).toUpperCase() + size.slice(1),
+                price: { description: "$0.01344/hour", type: "usage", interval: "hourly", amount: 0.01344 },
+              },
+            },
+          ];
+    return { selected_addons: compute, available_addons: [] };
+  }
+
+  private applyAddon(project: FakeProject, body: JsonObject | undefined): { status: number; body: unknown } {
+    const variant = String(body?.addon_variant);
+    if (body?.addon_type !== "compute_instance" || !variant.startsWith("ci_")) {
+      throw new HttpFailure(400, `this fake applies compute_instance add-ons only, got ${String(body?.addon_type)} ${variant}`);
+    }
+    if (project.status !== "ACTIVE_HEALTHY") throw new HttpFailure(400, `project is ${project.status}: cannot resize now`);
+    if (this.organizations.get(project.organizationSlug) === "free") {
+      throw new HttpFailure(400, "compute add-ons are not available on the Free plan");
+    }
+    project.instanceSize = variant.slice("ci_".length);
+    project.status = "RESIZING";
+    project.resizingPolls = this.resizePolls;
+    return { status: 200, body: undefined };
   }
 
   // -------------------------------------------------------------------------- routes
@@ -348,7 +447,7 @@ class Fake implements FakeManagementApi {
         return { status: 200, body: this.health(this.project(ref), query.getAll("services")) };
       case "GET /v1/projects/{ref}/config/database/pooler": {
         const project = this.project(ref);
-        const host = this.poolerHost(project);
+        const host = project.poolerHost;
         const template = `postgresql://postgres.${project.ref}:[YOUR-PASSWORD]@${host}:6543/postgres`;
         return {
           status: 200,
@@ -369,6 +468,16 @@ class Fake implements FakeManagementApi {
             },
           ],
         };
+      }
+      case "GET /v1/projects/{ref}/billing/addons":
+        return { status: 200, body: this.addons(this.project(ref)) };
+      case "PATCH /v1/projects/{ref}/billing/addons":
+        return this.applyAddon(this.project(ref), body);
+      case "PATCH /v1/projects/{ref}/database/password": {
+        const project = this.project(ref);
+        project.dbPass = String(body?.password);
+        project.passwordChanges.push(project.dbPass);
+        return { status: 200, body: { message: "Password updated" } };
       }
       case "GET /v1/projects/{ref}/postgrest":
         return { status: 200, body: { ...this.project(ref).postgrest } };
@@ -403,7 +512,12 @@ class Fake implements FakeManagementApi {
       throw new HttpFailure(400, "Only one of region or region_selection can be specified");
     }
     const slug = String(body.organization_slug);
-    if (!this.organizations.has(slug)) throw notFound(`organization ${slug}`);
+    const plan = this.organizations.get(slug);
+    if (plan === undefined) throw notFound(`organization ${slug}`);
+    const size = body.desired_instance_size;
+    if (plan === "free" && size !== undefined && size !== "nano") {
+      throw new HttpFailure(400, `desired_instance_size ${String(size)} is not available on the Free plan`);
+    }
     const selection = body.region_selection as { code?: string } | undefined;
     const project = this.newProject({
       name: String(body.name),
