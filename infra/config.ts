@@ -5,11 +5,11 @@
 // validation (parseStackConfig) so the validation is a pure function the tests call directly.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { scheduleProblem } from "./postgres/cronSchedule";
+import { cronScheduleProblem } from "./postgres";
+import { DEFAULT_PROVISIONING_TIMEOUT_MINUTES } from "./supabase";
 
 export const PROJECT = "supabase-analytics";
 export const DEFAULT_REFRESH_SCHEDULE = "*/30 * * * *";
-export const DEFAULT_PROVISIONING_TIMEOUT_MINUTES = 10;
 export const DEFAULT_INSTANCE_SIZE = "micro";
 export const DEFAULT_MIGRATIONS_DIR = "sql/migrations";
 
@@ -166,7 +166,7 @@ function parseDatabaseUrl(raw: RawConfig, problems: Problems): string {
 function parseCommon(raw: RawConfig, stack: string, problems: Problems): CommonConfig {
   const production = stack.startsWith("prod");
   const refreshSchedule = value(raw, "refreshSchedule")?.trim() || DEFAULT_REFRESH_SCHEDULE;
-  const scheduleError = scheduleProblem(refreshSchedule);
+  const scheduleError = cronScheduleProblem(refreshSchedule);
   if (scheduleError) {
     problems.add("refreshSchedule", `${JSON.stringify(refreshSchedule)} is not a pg_cron schedule: ${scheduleError}`);
   }

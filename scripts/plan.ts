@@ -2,7 +2,7 @@
 // Every migration in version order with version, name, checksum and state (applied, pending,
 // changed-after-apply, missing-locally), and the full SQL of each pending one. Reads the live
 // history in a read-only transaction; without a database it lists the local files only.
-// See docs/readme/review.md.
+// See docs/review.md.
 import { runPlanCommand } from "./lib/planCommand";
 import { maskSecrets } from "./lib/secretMask";
 

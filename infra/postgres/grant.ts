@@ -10,22 +10,28 @@
 // Statements are written by the server: format('%I') quotes the role, and the object is
 // resolved with to_regprocedure / to_regclass / parse_ident and printed back by PostgreSQL,
 // so no input is ever concatenated into SQL.
-import * as pulumi from "@pulumi/pulumi";
-import { providerVersion } from "../providerVersion";
-import type { Client } from "pg";
+import type * as pulumi from "@pulumi/pulumi";
+import type { ClientBase } from "pg";
+import { underMigrationLock } from "../migrations";
+import { DynamicResource, failure, hasSqlState, isKnownString, isUnknown, optionalBoolean, propertyFailures, providerError } from "../toolkit";
 import { withDatabase } from "./connection";
-import { underMigrationLock } from "./migrationHistory";
-import { hasSqlState, providerError } from "./errors";
-import { GrantObjectType, grantObjectProblem, roleNameProblem } from "./objectNames";
-import { checkConnection, checkProperty, CommonInputs, diffProperties, isKnownString, isUnknown, STORED_ONLY_KEYS } from "./providerInputs";
-import { withSecretConnection } from "./resourceOptions";
-
-export type Privilege = "execute" | "usage" | "select";
-export type { GrantObjectType } from "./objectNames";
+import {
+  GRANT_OBJECT_TYPES as OBJECT_TYPES,
+  GrantObjectType,
+  grantObjectProblem,
+  grantText,
+  Privilege,
+  PRIVILEGE_FOR_OBJECT_TYPE,
+  roleNameProblem,
+} from "./objectNames";
+import { CommonInputs, connectionFailures, diffProperties, POSTGRES_SECRETS, STORED_ONLY_KEYS } from "./providerInputs";
 
 export interface GrantArgs {
+  /** PostgreSQL URL with the password (secret). */
   connection: pulumi.Input<string>;
+  /** The grantee, e.g. authenticated; never public. */
   role: pulumi.Input<string>;
+  /** Lowercase, the one the object type takes: execute (function), select (table), usage (schema). */
   privilege: pulumi.Input<Privilege>;
   objectType: pulumi.Input<GrantObjectType>;
   /** Schema-qualified; functions with argument types: analytics.manual_refresh(). */
@@ -43,14 +49,6 @@ export interface GrantInputs extends CommonInputs {
 
 export type GrantOutputs = GrantInputs;
 
-/** The one privilege each object type takes here. */
-export const PRIVILEGE_FOR_OBJECT_TYPE: Record<GrantObjectType, Privilege> = {
-  function: "execute",
-  table: "select",
-  schema: "usage",
-};
-
-const OBJECT_TYPES = Object.keys(PRIVILEGE_FOR_OBJECT_TYPE) as GrantObjectType[];
 const REPLACE_KEYS = ["role", "privilege", "objectType", "object"];
 const DIFF_KEYS = [...REPLACE_KEYS, "granted", ...STORED_ONLY_KEYS];
 
@@ -123,16 +121,21 @@ const GRANTED_SQL: Record<GrantObjectType, string> = {
  */
 const OBJECT_MISSING = ["42704", "3F000"];
 
+function privilegeProblem(value: Privilege, objectType: GrantObjectType): string | undefined {
+  const allowed = Object.values(PRIVILEGE_FOR_OBJECT_TYPE);
+  if (!allowed.includes(value)) return `must be one of ${allowed.join(", ")} (lowercase)`;
+  if (OBJECT_TYPES.includes(objectType) && PRIVILEGE_FOR_OBJECT_TYPE[objectType] !== value) {
+    return `a ${objectType} takes ${PRIVILEGE_FOR_OBJECT_TYPE[objectType]}, not ${value}`;
+  }
+  return undefined;
+}
+
 function resolveInputs(news: GrantInputs): GrantInputs {
   return { ...news, granted: news.granted ?? true };
 }
 
-function describeGrant(inputs: GrantInputs): string {
-  return `grant ${inputs.privilege} on ${inputs.objectType} ${inputs.object} to ${inputs.role}`;
-}
-
 /** The statement the server wrote for this grant or revoke; undefined when object or role is missing. */
-async function serverStatement(client: Client, sql: string, inputs: GrantInputs): Promise<{ statement?: string; roleExists: boolean; objectExists: boolean }> {
+async function serverStatement(client: ClientBase, sql: string, inputs: GrantInputs): Promise<{ statement?: string; roleExists: boolean; objectExists: boolean }> {
   let rows: Array<{ statement: string; role_exists: boolean }>;
   try {
     ({ rows } = await client.query<{ statement: string; role_exists: boolean }>(sql, [inputs.object, inputs.role]));
@@ -145,25 +148,25 @@ async function serverStatement(client: Client, sql: string, inputs: GrantInputs)
   return { statement: rows[0].statement, roleExists: true, objectExists: true };
 }
 
-async function grant(client: Client, inputs: GrantInputs): Promise<void> {
+async function grant(client: ClientBase, inputs: GrantInputs): Promise<void> {
   const { statement, roleExists, objectExists } = await serverStatement(client, GRANT_STATEMENT_SQL[inputs.objectType], inputs);
   if (!objectExists) {
     throw providerError(
-      `${describeGrant(inputs)}: ${inputs.objectType} ${inputs.object} does not exist. Create it in a migration and make ` +
+      `${grantText(inputs)}: ${inputs.objectType} ${inputs.object} does not exist. Create it in a migration and make ` +
         "the Grant depend on that Migration (check cannot see this at preview: the migration has not run then).",
       "42704",
     );
   }
-  if (!roleExists) throw providerError(`${describeGrant(inputs)}: role ${inputs.role} does not exist; create it first`, "42704");
+  if (!roleExists) throw providerError(`${grantText(inputs)}: role ${inputs.role} does not exist; create it first`, "42704");
   await client.query(statement as string);
 }
 
 /** Grants under the migration lock, so a migration altering the same object never races it. */
-function lockedGrant(client: Client, inputs: GrantInputs): Promise<void> {
+function lockedGrant(client: ClientBase, inputs: GrantInputs): Promise<void> {
   return underMigrationLock(client, () => grant(client, inputs));
 }
 
-async function isGranted(client: Client, inputs: GrantInputs): Promise<boolean | undefined> {
+async function isGranted(client: ClientBase, inputs: GrantInputs): Promise<boolean | undefined> {
   try {
     const { rows } = await client.query<{ granted: boolean }>(GRANTED_SQL[inputs.objectType], [inputs.object, inputs.role]);
     return rows[0]?.granted;
@@ -175,29 +178,19 @@ async function isGranted(client: Client, inputs: GrantInputs): Promise<boolean |
 
 export const grantProvider: pulumi.dynamic.ResourceProvider<GrantInputs, GrantOutputs> = {
   async check(_olds, news) {
-    const failures: pulumi.dynamic.CheckFailure[] = [];
-    checkConnection(failures, news.connection);
-    checkProperty(failures, "role", news.role, roleNameProblem);
-    checkProperty(failures, "objectType", news.objectType, (value) =>
-      OBJECT_TYPES.includes(value) ? undefined : `must be one of ${OBJECT_TYPES.join(", ")}`,
-    );
-    checkProperty(failures, "privilege", news.privilege, (value) => {
-      const allowed = Object.values(PRIVILEGE_FOR_OBJECT_TYPE);
-      if (!allowed.includes(value)) return `must be one of ${allowed.join(", ")} (lowercase)`;
-      if (OBJECT_TYPES.includes(news.objectType) && PRIVILEGE_FOR_OBJECT_TYPE[news.objectType] !== value) {
-        return `a ${news.objectType} takes ${PRIVILEGE_FOR_OBJECT_TYPE[news.objectType]}, not ${value}`;
-      }
-      return undefined;
-    });
+    const failures = [
+      ...connectionFailures(news.connection),
+      ...propertyFailures("role", news.role, roleNameProblem),
+      ...propertyFailures("objectType", news.objectType, (value) =>
+        OBJECT_TYPES.includes(value) ? undefined : `must be one of ${OBJECT_TYPES.join(", ")}`,
+      ),
+      ...propertyFailures("privilege", news.privilege, (value) => privilegeProblem(value, news.objectType)),
+    ];
     if (!isUnknown(news.object) && OBJECT_TYPES.includes(news.objectType)) {
-      const problem = isKnownString(news.object)
-        ? await grantObjectProblem(news.objectType, news.object)
-        : `required: a ${news.objectType} name`;
-      if (problem) failures.push({ property: "object", reason: problem });
+      const problem = isKnownString(news.object) ? await grantObjectProblem(news.objectType, news.object) : `required: a ${news.objectType} name`;
+      failures.push(...failure("object", problem));
     }
-    checkProperty(failures, "granted", news.granted, (value) =>
-      value === undefined || typeof value === "boolean" ? undefined : "must be true or false",
-    );
+    failures.push(...propertyFailures("granted", news.granted, optionalBoolean));
     return { inputs: resolveInputs(news), failures };
   },
 
@@ -210,14 +203,14 @@ export const grantProvider: pulumi.dynamic.ResourceProvider<GrantInputs, GrantOu
 
   async create(news) {
     const inputs = resolveInputs(news);
-    await withDatabase(inputs.connection, describeGrant(inputs), (client) => lockedGrant(client, inputs));
+    await withDatabase(inputs.connection, grantText(inputs), (client) => lockedGrant(client, inputs));
     return { id: `${inputs.role}:${inputs.privilege}:${inputs.objectType}:${inputs.object}`, outs: inputs };
   },
 
   async read(id, props) {
     if (!props) return {};
     const inputs = resolveInputs(props);
-    const granted = await withDatabase(inputs.connection, `reading ${describeGrant(inputs)}`, (client) => isGranted(client, inputs));
+    const granted = await withDatabase(inputs.connection, `reading ${grantText(inputs)}`, (client) => isGranted(client, inputs));
     if (granted === undefined) return {};
     return { id, props: { ...inputs, granted } };
   },
@@ -225,14 +218,14 @@ export const grantProvider: pulumi.dynamic.ResourceProvider<GrantInputs, GrantOu
   async update(_id, olds, news) {
     const inputs = resolveInputs(news);
     if (olds.granted === false && inputs.granted) {
-      await withDatabase(inputs.connection, describeGrant(inputs), (client) => lockedGrant(client, inputs));
+      await withDatabase(inputs.connection, grantText(inputs), (client) => lockedGrant(client, inputs));
     }
     return { outs: inputs };
   },
 
   async delete(_id, props) {
     const inputs = resolveInputs(props);
-    await withDatabase(inputs.connection, `revoke of ${describeGrant(inputs)}`, (client) =>
+    await withDatabase(inputs.connection, `revoke of ${grantText(inputs)}`, (client) =>
       underMigrationLock(client, async () => {
         const { statement } = await serverStatement(client, REVOKE_STATEMENT_SQL[inputs.objectType], inputs);
         // A missing object or role holds no privilege: nothing to revoke.
@@ -242,23 +235,17 @@ export const grantProvider: pulumi.dynamic.ResourceProvider<GrantInputs, GrantOu
   },
 };
 
-export class Grant extends pulumi.dynamic.Resource {
+export class Grant extends DynamicResource {
   declare public readonly role: pulumi.Output<string>;
   declare public readonly privilege: pulumi.Output<Privilege>;
   declare public readonly objectType: pulumi.Output<GrantObjectType>;
   declare public readonly object: pulumi.Output<string>;
   declare public readonly granted: pulumi.Output<boolean>;
   declare public readonly connection: pulumi.Output<string>;
-  declare public readonly providerVersion: pulumi.Output<string>;
 
   constructor(name: string, args: GrantArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      grantProvider,
-      name,
-      { ...args, granted: true, connection: pulumi.secret(args.connection), providerVersion: providerVersion(__dirname) },
-      withSecretConnection(opts),
-      "postgres",
-      "Grant",
-    );
+    super(GRANT, name, { ...args, granted: true }, opts);
   }
 }
+
+const GRANT = { provider: grantProvider, module: "postgres", type: "Grant", folder: __dirname, secrets: POSTGRES_SECRETS };

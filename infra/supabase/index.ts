@@ -1,6 +1,6 @@
 // Supabase resources over the Management API, as Pulumi dynamic resources
-// (pulumi-nodejs:dynamic/supabase:<Type>). See docs/readme/supabase-resources.md.
-export { Project, projectProvider } from "./project";
+// (pulumi-nodejs:dynamic/supabase:<Type>). See docs/providers.md.
+export { DEFAULT_PROVISIONING_TIMEOUT_MINUTES, Project, projectProvider } from "./project";
 export type { ProjectArgs, NewProjectArgs, AdoptedProjectArgs, ProjectInputs, ProjectOutputs } from "./project";
 export { PostgrestConfig, postgrestConfigProvider, REQUIRED_SCHEMA } from "./postgrestConfig";
 export type { PostgrestConfigArgs, PostgrestConfigInputs, PostgrestConfigOutputs } from "./postgrestConfig";

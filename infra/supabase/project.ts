@@ -6,19 +6,12 @@
 // (404) reads as gone, so `pulumi preview --refresh` shows it must be created again (unlike
 // terraform-provider-supabase, which drops it silently). A project that is not
 // ACTIVE_HEALTHY (e.g. paused) is drift too, and the next update waits for it or says why not.
-import * as pulumi from "@pulumi/pulumi";
-import { providerVersion } from "../providerVersion";
+import type * as pulumi from "@pulumi/pulumi";
+import { CheckFailure, DynamicResource, isUnknown } from "../toolkit";
 import { credentialFailures, resolveCredentials, type Credentials } from "./credentials";
 import { isManagementApiError } from "./client";
 import { createProject, deleteProject, getPoolerConfig, getProject, getServicesHealth, renameProject } from "./managementApi";
-import {
-  CheckFailure,
-  credentialChanged,
-  definedOnly,
-  initializationError,
-  isUnknown,
-  projectRefFailures,
-} from "./providerSupport";
+import { credentialChanged, definedOnly, initializationError, projectRefFailures } from "./providerSupport";
 import { apiRuntime } from "./runtime";
 import {
   INSTANCE_SIZES,
@@ -464,7 +457,7 @@ export interface AdoptedProjectArgs extends ProjectCommonArgs {
 
 export type ProjectArgs = NewProjectArgs | AdoptedProjectArgs;
 
-export class Project extends pulumi.dynamic.Resource {
+export class Project extends DynamicResource {
   declare public readonly ref: pulumi.Output<string>;
   declare public readonly name: pulumi.Output<string>;
   declare public readonly organizationSlug: pulumi.Output<string>;
@@ -490,14 +483,9 @@ export class Project extends pulumi.dynamic.Resource {
       dbHost: undefined,
       connection: undefined,
       ...args,
-      dbPass: pulumi.secret(args.dbPass),
-      accessToken: args.accessToken === undefined ? undefined : pulumi.secret(args.accessToken),
-      providerVersion: providerVersion(__dirname),
     };
-    const secrets = ["connection", "dbPass", "accessToken"];
-    super(projectProvider, name, props, { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...secrets] }, "supabase", "Project");
-    // The engine marks it secret through additionalSecretOutputs; this also holds where no
-    // engine runs (mocks), so no consumer ever sees the URL with its password in clear.
-    this.connection = pulumi.secret(this.connection);
+    super(PROJECT, name, props, opts);
   }
 }
+
+const PROJECT = { provider: projectProvider, module: "supabase", type: "Project", folder: __dirname, secrets: ["connection", "dbPass", "accessToken"] };

@@ -4,13 +4,21 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Client } from "pg";
-import { loadMigrations, MigrationFile, parseMigrationFile } from "../../infra/migrations";
-import { applyMigration } from "../../infra/postgres/migrationHistory";
-import { splitStatements } from "../../infra/postgres/statements";
-import { buildPlan, planMigrations, readHistory, withReadOnlyTransaction } from "../../scripts/lib/migrationPlan";
+import {
+  applyMigration,
+  buildPlan,
+  loadMigrations,
+  MigrationFile,
+  parseMigrationFile,
+  readHistory,
+  splitStatements,
+  statementsChecksum as recordedChecksum,
+  withContentChecksums,
+  withReadOnlyTransaction,
+} from "../../infra/migrations";
+import { planMigrations } from "../../scripts/lib/migrationPlan";
 import { formatPlanMarkdown, formatPlanText } from "../../scripts/lib/planFormat";
 import { runPlanCommand } from "../../scripts/lib/planCommand";
-import { recordedChecksum, withContentChecksums } from "../../scripts/lib/contentChecksum";
 import { createFreshDatabase, FreshDatabase, withClient } from "../support/db";
 
 const FILES: Record<string, string> = {
@@ -137,7 +145,7 @@ test("an unreachable database gives a local-only plan that says why, without the
   const unreachable = "postgres://postgres:topsecret@127.0.0.1:1/postgres";
   const { out, io } = captureIo();
   expect(await runPlanCommand(["--database-url", unreachable], io)).toBe(0);
-  expect(out.stdout).toMatch(/^Migration plan from local files only; postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:1\/postgres is not reachable: connect ECONNREFUSED/);
+  expect(out.stdout).toMatch(/^Migration plan from local files only; postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:1\/postgres is not reachable: reading the migration history on 127\.0\.0\.1:1\/postgres: connect ECONNREFUSED/);
   expect(out.stdout).not.toContain("topsecret");
 });
 
