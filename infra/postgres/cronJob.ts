@@ -10,7 +10,7 @@
 // - delete unschedules; a job that is already gone is fine.
 import type * as pulumi from "@pulumi/pulumi";
 import type { ClientBase } from "pg";
-import { DynamicResource, failure, hasSqlState, inTransaction, isKnownString, propertyFailures, providerError } from "../toolkit";
+import { dynamicResource, failure, hasSqlState, inTransaction, isKnownString, propertyFailures, providerError } from "../toolkit";
 import { withDatabase } from "./connection";
 import { cronScheduleProblem } from "./cronSchedule";
 import {
@@ -168,17 +168,9 @@ export const cronJobProvider: pulumi.dynamic.ResourceProvider<CronJobInputs, Cro
   },
 };
 
-export class CronJob extends DynamicResource {
-  declare public readonly jobName: pulumi.Output<string>;
-  declare public readonly schedule: pulumi.Output<string>;
-  declare public readonly command: pulumi.Output<string>;
-  declare public readonly active: pulumi.Output<boolean>;
-  declare public readonly jobId: pulumi.Output<number>;
-  declare public readonly connection: pulumi.Output<string>;
-
-  constructor(name: string, args: CronJobArgs, opts?: pulumi.CustomResourceOptions) {
-    super(CRON_JOB, name, { ...args, active: args.active ?? true, jobId: undefined }, opts);
-  }
-}
-
-const CRON_JOB = { provider: cronJobProvider, module: "postgres", type: "CronJob", folder: __dirname, secrets: POSTGRES_SECRETS };
+/** pulumi-nodejs:dynamic/postgres:CronJob */
+export const CronJob = dynamicResource<CronJobArgs, CronJobOutputs>(
+  { provider: cronJobProvider, module: "postgres", type: "CronJob", folder: __dirname, secrets: POSTGRES_SECRETS },
+  (args) => ({ ...args, active: args.active ?? true, jobId: undefined }),
+);
+export type CronJob = InstanceType<typeof CronJob>;

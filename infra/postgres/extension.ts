@@ -9,7 +9,7 @@
 //   retainOnDelete on shared databases (see the README).
 import type * as pulumi from "@pulumi/pulumi";
 import type { ClientBase } from "pg";
-import { DynamicResource, propertyFailures, providerError } from "../toolkit";
+import { dynamicResource, propertyFailures, providerError } from "../toolkit";
 import { withDatabase } from "./connection";
 import { CommonInputs, connectionFailures, diffProperties, nameProblem, POSTGRES_SECRETS, STORED_ONLY_KEYS } from "./providerInputs";
 
@@ -136,15 +136,9 @@ export const extensionProvider: pulumi.dynamic.ResourceProvider<ExtensionInputs,
   },
 };
 
-export class Extension extends DynamicResource {
-  declare public readonly name: pulumi.Output<string>;
-  declare public readonly schema: pulumi.Output<string>;
-  declare public readonly version: pulumi.Output<string>;
-  declare public readonly connection: pulumi.Output<string>;
-
-  constructor(name: string, args: ExtensionArgs, opts?: pulumi.CustomResourceOptions) {
-    super(EXTENSION, name, { ...args, schema: args.schema ?? DEFAULT_EXTENSION_SCHEMA, version: undefined }, opts);
-  }
-}
-
-const EXTENSION = { provider: extensionProvider, module: "postgres", type: "Extension", folder: __dirname, secrets: POSTGRES_SECRETS };
+/** pulumi-nodejs:dynamic/postgres:Extension */
+export const Extension = dynamicResource<ExtensionArgs, ExtensionOutputs>(
+  { provider: extensionProvider, module: "postgres", type: "Extension", folder: __dirname, secrets: POSTGRES_SECRETS },
+  (args) => ({ ...args, schema: args.schema ?? DEFAULT_EXTENSION_SCHEMA, version: undefined }),
+);
+export type Extension = InstanceType<typeof Extension>;

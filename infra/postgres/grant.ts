@@ -13,7 +13,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { ClientBase } from "pg";
 import { underMigrationLock } from "../migrations";
-import { DynamicResource, failure, hasSqlState, isKnownString, isUnknown, optionalBoolean, propertyFailures, providerError } from "../toolkit";
+import { dynamicResource, failure, hasSqlState, isKnownString, isUnknown, optionalBoolean, propertyFailures, providerError } from "../toolkit";
 import { withDatabase } from "./connection";
 import {
   GRANT_OBJECT_TYPES as OBJECT_TYPES,
@@ -52,68 +52,59 @@ export type GrantOutputs = GrantInputs;
 const REPLACE_KEYS = ["role", "privilege", "objectType", "object"];
 const DIFF_KEYS = [...REPLACE_KEYS, "granted", ...STORED_ONLY_KEYS];
 
-/** $1 object, $2 role. Columns: statement (null when the object is missing), role_exists. */
-const GRANT_STATEMENT_SQL: Record<GrantObjectType, string> = {
-  function: `
-    select pg_catalog.format('grant execute on function %s to %I', f.oid::pg_catalog.regprocedure, $2::text) as statement,
-           exists (select 1 from pg_catalog.pg_roles where rolname = $2) as role_exists
-    from (select pg_catalog.to_regprocedure($1) as oid) f
-    where f.oid is not null`,
-  table: `
-    select pg_catalog.format('grant select on table %s to %I', t.oid::pg_catalog.regclass, $2::text) as statement,
-           exists (select 1 from pg_catalog.pg_roles where rolname = $2) as role_exists
-    from (select pg_catalog.to_regclass($1) as oid) t
-    where t.oid is not null`,
-  schema: `
-    select pg_catalog.format('grant usage on schema %I to %I', n.nspname, $2::text) as statement,
-           exists (select 1 from pg_catalog.pg_roles where rolname = $2) as role_exists
-    from pg_catalog.pg_namespace n
-    where pg_catalog.array_length(pg_catalog.parse_ident($1), 1) = 1 and n.nspname = (pg_catalog.parse_ident($1))[1]`,
+/** Where each object type lives in the catalog: its row for $1 (as `o`), its name as PostgreSQL prints it, its ACL. */
+const CATALOG: Record<GrantObjectType, { from: string; where: string; printed: string; placeholder: string; acl: string }> = {
+  function: {
+    from: "pg_catalog.pg_proc o",
+    where: "o.oid = pg_catalog.to_regprocedure($1)",
+    printed: "o.oid::pg_catalog.regprocedure",
+    placeholder: "%s",
+    acl: "coalesce(o.proacl, pg_catalog.acldefault('f', o.proowner))",
+  },
+  table: {
+    from: "pg_catalog.pg_class o",
+    where: "o.oid = pg_catalog.to_regclass($1)",
+    printed: "o.oid::pg_catalog.regclass",
+    placeholder: "%s",
+    acl: "coalesce(o.relacl, pg_catalog.acldefault('r', o.relowner))",
+  },
+  schema: {
+    from: "pg_catalog.pg_namespace o",
+    where: "pg_catalog.array_length(pg_catalog.parse_ident($1), 1) = 1 and o.nspname = (pg_catalog.parse_ident($1))[1]",
+    printed: "o.nspname",
+    placeholder: "%I",
+    acl: "coalesce(o.nspacl, pg_catalog.acldefault('n', o.nspowner))",
+  },
 };
 
-const REVOKE_STATEMENT_SQL: Record<GrantObjectType, string> = {
-  function: `
-    select pg_catalog.format('revoke execute on function %s from %I', f.oid::pg_catalog.regprocedure, $2::text) as statement,
+function byObjectType(sql: (objectType: GrantObjectType) => string): Record<GrantObjectType, string> {
+  return { function: sql("function"), table: sql("table"), schema: sql("schema") };
+}
+
+/** $1 object, $2 role. Columns: statement (no row when the object is missing), role_exists. */
+function statementSql(action: "grant" | "revoke", objectType: GrantObjectType): string {
+  const { from, where, printed, placeholder } = CATALOG[objectType];
+  const text = `${action} ${PRIVILEGE_FOR_OBJECT_TYPE[objectType]} on ${objectType} ${placeholder} ${action === "grant" ? "to" : "from"} %I`;
+  return `
+    select pg_catalog.format('${text}', ${printed}, $2::text) as statement,
            exists (select 1 from pg_catalog.pg_roles where rolname = $2) as role_exists
-    from (select pg_catalog.to_regprocedure($1) as oid) f
-    where f.oid is not null`,
-  table: `
-    select pg_catalog.format('revoke select on table %s from %I', t.oid::pg_catalog.regclass, $2::text) as statement,
-           exists (select 1 from pg_catalog.pg_roles where rolname = $2) as role_exists
-    from (select pg_catalog.to_regclass($1) as oid) t
-    where t.oid is not null`,
-  schema: `
-    select pg_catalog.format('revoke usage on schema %I from %I', n.nspname, $2::text) as statement,
-           exists (select 1 from pg_catalog.pg_roles where rolname = $2) as role_exists
-    from pg_catalog.pg_namespace n
-    where pg_catalog.array_length(pg_catalog.parse_ident($1), 1) = 1 and n.nspname = (pg_catalog.parse_ident($1))[1]`,
-};
+    from ${from}
+    where ${where}`;
+}
+
+const GRANT_STATEMENT_SQL = byObjectType((objectType) => statementSql("grant", objectType));
+const REVOKE_STATEMENT_SQL = byObjectType((objectType) => statementSql("revoke", objectType));
 
 /** $1 object, $2 role. One row when object and role exist; granted: the object's ACL has the role's entry. */
-const GRANTED_SQL: Record<GrantObjectType, string> = {
-  function: `
+const GRANTED_SQL = byObjectType(
+  (objectType) => `
     select exists (
-             select 1 from pg_catalog.aclexplode(coalesce(p.proacl, pg_catalog.acldefault('f', p.proowner))) a
-             where a.grantee = r.oid and a.privilege_type = 'EXECUTE'
+             select 1 from pg_catalog.aclexplode(${CATALOG[objectType].acl}) a
+             where a.grantee = r.oid and a.privilege_type = '${PRIVILEGE_FOR_OBJECT_TYPE[objectType].toUpperCase()}'
            ) as granted
-    from pg_catalog.pg_proc p, pg_catalog.pg_roles r
-    where p.oid = pg_catalog.to_regprocedure($1) and r.rolname = $2`,
-  table: `
-    select exists (
-             select 1 from pg_catalog.aclexplode(coalesce(c.relacl, pg_catalog.acldefault('r', c.relowner))) a
-             where a.grantee = r.oid and a.privilege_type = 'SELECT'
-           ) as granted
-    from pg_catalog.pg_class c, pg_catalog.pg_roles r
-    where c.oid = pg_catalog.to_regclass($1) and r.rolname = $2`,
-  schema: `
-    select exists (
-             select 1 from pg_catalog.aclexplode(coalesce(n.nspacl, pg_catalog.acldefault('n', n.nspowner))) a
-             where a.grantee = r.oid and a.privilege_type = 'USAGE'
-           ) as granted
-    from pg_catalog.pg_namespace n, pg_catalog.pg_roles r
-    where pg_catalog.array_length(pg_catalog.parse_ident($1), 1) = 1 and n.nspname = (pg_catalog.parse_ident($1))[1]
-      and r.rolname = $2`,
-};
+    from ${CATALOG[objectType].from}, pg_catalog.pg_roles r
+    where ${CATALOG[objectType].where} and r.rolname = $2`,
+);
 
 /**
  * to_regprocedure raises 42704 when an argument type does not exist (PostgreSQL 15): the
@@ -235,17 +226,9 @@ export const grantProvider: pulumi.dynamic.ResourceProvider<GrantInputs, GrantOu
   },
 };
 
-export class Grant extends DynamicResource {
-  declare public readonly role: pulumi.Output<string>;
-  declare public readonly privilege: pulumi.Output<Privilege>;
-  declare public readonly objectType: pulumi.Output<GrantObjectType>;
-  declare public readonly object: pulumi.Output<string>;
-  declare public readonly granted: pulumi.Output<boolean>;
-  declare public readonly connection: pulumi.Output<string>;
-
-  constructor(name: string, args: GrantArgs, opts?: pulumi.CustomResourceOptions) {
-    super(GRANT, name, { ...args, granted: true }, opts);
-  }
-}
-
-const GRANT = { provider: grantProvider, module: "postgres", type: "Grant", folder: __dirname, secrets: POSTGRES_SECRETS };
+/** pulumi-nodejs:dynamic/postgres:Grant */
+export const Grant = dynamicResource<GrantArgs, GrantOutputs>(
+  { provider: grantProvider, module: "postgres", type: "Grant", folder: __dirname, secrets: POSTGRES_SECRETS },
+  (args) => ({ ...args, granted: true }),
+);
+export type Grant = InstanceType<typeof Grant>;

@@ -30,7 +30,7 @@ import {
   statementsChecksum,
   statementsProblem,
 } from "../migrations";
-import { DynamicResource, failure, isKnownString, isProviderError, isUnknown, optionalBoolean, propertyFailures, providerError } from "../toolkit";
+import { dynamicResource, failure, isKnownString, isProviderError, isUnknown, optionalBoolean, propertyFailures, providerError } from "../toolkit";
 import { withDatabase } from "./connection";
 import { CommonInputs, connectionFailures, diffProperties, POSTGRES_SECRETS, STORED_ONLY_KEYS } from "./providerInputs";
 
@@ -222,19 +222,9 @@ export const migrationProvider: pulumi.dynamic.ResourceProvider<MigrationInputs,
   },
 };
 
-export class Migration extends DynamicResource {
-  declare public readonly version: pulumi.Output<string>;
-  declare public readonly name: pulumi.Output<string>;
-  declare public readonly sql: pulumi.Output<string>;
-  declare public readonly checksum: pulumi.Output<string>;
-  declare public readonly allowOutOfOrder: pulumi.Output<boolean>;
-  declare public readonly downSql: pulumi.Output<string | undefined>;
-  declare public readonly statementsChecksum: pulumi.Output<string>;
-  declare public readonly connection: pulumi.Output<string>;
-
-  constructor(name: string, args: MigrationArgs, opts?: pulumi.CustomResourceOptions) {
-    super(MIGRATION, name, { ...args, statementsChecksum: undefined }, opts);
-  }
-}
-
-const MIGRATION = { provider: migrationProvider, module: "postgres", type: "Migration", folder: __dirname, secrets: POSTGRES_SECRETS };
+/** pulumi-nodejs:dynamic/postgres:Migration */
+export const Migration = dynamicResource<MigrationArgs, MigrationOutputs>(
+  { provider: migrationProvider, module: "postgres", type: "Migration", folder: __dirname, secrets: POSTGRES_SECRETS },
+  (args) => ({ ...args, statementsChecksum: undefined }),
+);
+export type Migration = InstanceType<typeof Migration>;

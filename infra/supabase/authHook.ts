@@ -10,9 +10,9 @@
 // part a plain identifier). Register the hook only after its function and grants exist: a hook
 // whose function is missing or not executable by supabase_auth_admin breaks every login.
 import type * as pulumi from "@pulumi/pulumi";
-import { DynamicResource, failure, propertyFailures } from "../toolkit";
+import { dynamicResource, failure, propertyFailures } from "../toolkit";
 import { isManagementApiError } from "./client";
-import { credentialFailures, resolveCredentials } from "./credentials";
+import { credentialFailures, resolveCredentials, type ManagementApiArgs } from "./credentials";
 import { getAuthConfig, updateCustomAccessTokenHook } from "./managementApi";
 import { API_SECRETS, credentialChanged, definedOnly, projectRefFailures } from "./providerSupport";
 import type { AuthConfig } from "./spec";
@@ -164,7 +164,7 @@ export const authHookProvider: pulumi.dynamic.ResourceProvider<AuthHookInputs, A
   delete: deleteAuthHook,
 };
 
-export interface AuthHookArgs {
+export interface AuthHookArgs extends ManagementApiArgs {
   /** The project's ref (20 lowercase letters), e.g. a Project's `ref`. */
   projectRef: pulumi.Input<string>;
   /** custom_access_token, the only hook supported. */
@@ -172,21 +172,11 @@ export interface AuthHookArgs {
   enabled: pulumi.Input<boolean>;
   /** pg-functions://<database>/<schema>/<function>, e.g. pg-functions://postgres/public/custom_access_token_hook */
   uri: pulumi.Input<string>;
-  /** Management API token (secret); default: SUPABASE_ACCESS_TOKEN when the provider runs. */
-  accessToken?: pulumi.Input<string>;
-  /** Management API base URL; default: SUPABASE_API_URL, else https://api.supabase.com. */
-  apiUrl?: pulumi.Input<string>;
 }
 
-export class AuthHook extends DynamicResource {
-  declare public readonly projectRef: pulumi.Output<string>;
-  declare public readonly hook: pulumi.Output<HookName>;
-  declare public readonly enabled: pulumi.Output<boolean>;
-  declare public readonly uri: pulumi.Output<string>;
-
-  constructor(name: string, args: AuthHookArgs, opts?: pulumi.CustomResourceOptions) {
-    super(AUTH_HOOK, name, { ...args }, opts);
-  }
-}
-
-const AUTH_HOOK = { provider: authHookProvider, module: "supabase", type: "AuthHook", folder: __dirname, secrets: API_SECRETS };
+/** pulumi-nodejs:dynamic/supabase:AuthHook */
+export const AuthHook = dynamicResource<AuthHookArgs, AuthHookOutputs>(
+  { provider: authHookProvider, module: "supabase", type: "AuthHook", folder: __dirname, secrets: API_SECRETS },
+  (args) => ({ ...args }),
+);
+export type AuthHook = InstanceType<typeof AuthHook>;

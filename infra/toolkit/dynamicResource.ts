@@ -1,6 +1,7 @@
-// The one way a resource of this project is declared: a Pulumi dynamic resource with an
-// explicit module and type (token pulumi-nodejs:dynamic/<module>:<Type>), the fingerprint of
-// its provider code as `providerVersion`, and its secrets marked.
+// The one way a resource of this project is declared (dynamicResource below): a Pulumi dynamic
+// resource with an explicit module and type (token pulumi-nodejs:dynamic/<module>:<Type>),
+// the fingerprint of its provider code as `providerVersion`, its secrets marked, and every
+// property of the provider's outputs exposed as a typed Output.
 //
 // Secrets arrive at the provider unwrapped, so each one is wrapped when given, listed in
 // additionalSecretOutputs (keeping any the caller listed), and its output is wrapped as well:
@@ -41,4 +42,27 @@ export class DynamicResource extends pulumi.dynamic.Resource {
       if (pulumi.Output.isInstance(outputs[key])) outputs[key] = pulumi.secret(outputs[key] as pulumi.Output<unknown>);
     }
   }
+}
+
+/** The resource's outputs: one Output per property of what the provider returns. */
+export type ResourceOutputs<Outputs> = { readonly [K in keyof Outputs]-?: pulumi.Output<Outputs[K]> };
+
+export type DynamicResourceClass<Args, Outputs> = new (
+  name: string,
+  args: Args,
+  opts?: pulumi.CustomResourceOptions,
+) => DynamicResource & ResourceOutputs<Outputs>;
+
+/**
+ * The resource class of a provider. `props` turns the arguments into the inputs the provider
+ * receives (defaults filled in, and every output the provider adds listed as undefined, so
+ * the resource exposes it).
+ */
+export function dynamicResource<Args, Outputs>(kind: DynamicResourceType, props: (args: Args) => Record<string, unknown>): DynamicResourceClass<Args, Outputs> {
+  class Resource extends DynamicResource {
+    constructor(name: string, args: Args, opts?: pulumi.CustomResourceOptions) {
+      super(kind, name, props(args), opts);
+    }
+  }
+  return Resource as unknown as DynamicResourceClass<Args, Outputs>;
 }

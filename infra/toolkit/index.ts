@@ -6,8 +6,8 @@ export { isErrorLike, isProviderError, providerError, REDACTED, redactSecrets } 
 export type { ProviderError } from "./errors";
 export { failure, optionalBoolean, propertyFailures } from "./checks";
 export type { CheckFailure } from "./checks";
-export { DynamicResource } from "./dynamicResource";
-export type { DynamicResourceType } from "./dynamicResource";
+export { DynamicResource, dynamicResource } from "./dynamicResource";
+export type { DynamicResourceClass, DynamicResourceType, ResourceOutputs } from "./dynamicResource";
 export { providerVersion } from "./providerVersion";
 export {
   asPgError,
