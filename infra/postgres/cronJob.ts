@@ -16,6 +16,7 @@ import { cronScheduleProblem } from "./cronSchedule";
 import {
   CommonInputs,
   connectionFailures,
+  PostgresArgs,
   diffProperties,
   nameProblem,
   POSTGRES_SECRETS,
@@ -23,9 +24,7 @@ import {
   STORED_ONLY_KEYS,
 } from "./providerInputs";
 
-export interface CronJobArgs {
-  /** PostgreSQL URL with the password (secret); the database must be pg_cron's cron.database_name. */
-  connection: pulumi.Input<string>;
+export interface CronJobArgs extends PostgresArgs {
   /** The job's name in cron.job, e.g. refresh-analytics-views; a new name replaces the job. */
   jobName: pulumi.Input<string>;
   /** Five cron fields (minute hour day-of-month month day-of-week) or an @-word, as pg_cron 1.4 reads them. */

@@ -11,11 +11,9 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { ClientBase } from "pg";
 import { dynamicResource, propertyFailures, providerError } from "../toolkit";
 import { withDatabase } from "./connection";
-import { CommonInputs, connectionFailures, diffProperties, nameProblem, POSTGRES_SECRETS, STORED_ONLY_KEYS } from "./providerInputs";
+import { CommonInputs, connectionFailures, PostgresArgs, diffProperties, nameProblem, POSTGRES_SECRETS, STORED_ONLY_KEYS } from "./providerInputs";
 
-export interface ExtensionArgs {
-  /** PostgreSQL URL with the password (secret). */
-  connection: pulumi.Input<string>;
+export interface ExtensionArgs extends PostgresArgs {
   /** One of SUPPORTED_EXTENSIONS: pg_cron. */
   name: pulumi.Input<string>;
   /** Default pg_catalog, where pg_cron must live. */

@@ -24,11 +24,9 @@ import {
   PRIVILEGE_FOR_OBJECT_TYPE,
   roleNameProblem,
 } from "./objectNames";
-import { CommonInputs, connectionFailures, diffProperties, POSTGRES_SECRETS, STORED_ONLY_KEYS } from "./providerInputs";
+import { CommonInputs, connectionFailures, PostgresArgs, diffProperties, POSTGRES_SECRETS, STORED_ONLY_KEYS } from "./providerInputs";
 
-export interface GrantArgs {
-  /** PostgreSQL URL with the password (secret). */
-  connection: pulumi.Input<string>;
+export interface GrantArgs extends PostgresArgs {
   /** The grantee, e.g. authenticated; never public. */
   role: pulumi.Input<string>;
   /** Lowercase, the one the object type takes: execute (function), select (table), usage (schema). */

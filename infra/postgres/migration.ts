@@ -32,12 +32,10 @@ import {
 } from "../migrations";
 import { dynamicResource, failure, isKnownString, isProviderError, isUnknown, optionalBoolean, propertyFailures, providerError } from "../toolkit";
 import { withDatabase } from "./connection";
-import { CommonInputs, connectionFailures, diffProperties, POSTGRES_SECRETS, STORED_ONLY_KEYS } from "./providerInputs";
+import { CommonInputs, connectionFailures, PostgresArgs, diffProperties, POSTGRES_SECRETS, STORED_ONLY_KEYS } from "./providerInputs";
 
 /** One file of sql/migrations (loadMigrations() gives version, name, sql, checksum and downSql). */
-export interface MigrationArgs {
-  /** PostgreSQL URL with the password (secret). */
-  connection: pulumi.Input<string>;
+export interface MigrationArgs extends PostgresArgs {
   /** 14-digit UTC timestamp, the file name's prefix. */
   version: pulumi.Input<string>;
   /** The file name's rest, lowercase letters, digits and underscores. */

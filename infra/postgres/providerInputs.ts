@@ -1,7 +1,18 @@
 // What the four Postgres providers share in check and diff besides the toolkit: the
 // connection's check, names PostgreSQL would truncate, and diffs that report real changes only.
+import type * as pulumi from "@pulumi/pulumi";
 import { CheckFailure, isUnknown, propertyFailures } from "../toolkit";
 import { connectionProblem } from "./connection";
+
+/** The argument every Postgres resource takes besides its own. */
+export interface PostgresArgs {
+  /**
+   * PostgreSQL URL with the password (secret): postgresql://user:password@host:port/database,
+   * sslmode as libpq reads it (disable, prefer, require, verify-ca, verify-full). For CronJob,
+   * the database must be pg_cron's cron.database_name.
+   */
+  connection: pulumi.Input<string>;
+}
 
 /** Inputs every Postgres resource has besides its own. */
 export interface CommonInputs {
