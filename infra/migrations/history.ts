@@ -34,7 +34,7 @@ import { lineAndColumn, Statement } from "./statements";
 
 /**
  * The advisory lock key every deployer of this project takes while applying migrations
- * (pg_advisory_xact_lock / pg_advisory_lock, one bigint). Documented in the README; change it
+ * (pg_advisory_xact_lock / pg_advisory_lock, one bigint). Documented in docs/providers.md; change it
  * only together with every tool that applies migrations to the same database.
  */
 export const MIGRATION_LOCK_KEY = 740_610_001;

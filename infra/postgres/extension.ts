@@ -6,7 +6,7 @@
 //   install when the server lacks it.
 // - read reports the installed version and schema; a missing extension is no id.
 // - delete drops it. Dropping pg_cron removes every cron job of the database: use
-//   retainOnDelete on shared databases (see the README).
+//   retainOnDelete on shared databases (docs/providers.md).
 import type * as pulumi from "@pulumi/pulumi";
 import type { ClientBase } from "pg";
 import { dynamicResource, propertyFailures, providerError } from "../toolkit";
