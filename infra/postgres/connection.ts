@@ -158,7 +158,13 @@ function createPool(config: ClientConfig): DatabasePool {
     max: MAX_SESSIONS,
     idleTimeoutMillis: IDLE_SESSION_MS,
     allowExitOnIdle: true,
-    onConnect: (client) => client.query(SESSION_SETTINGS_SQL),
+    onConnect: async (client) => {
+      // A session whose server goes away emits 'error' even while an operation uses it (the
+      // pool listens only while it is idle); the running query fails with the same error, and
+      // without a listener the event would end the process.
+      client.on("error", () => undefined);
+      await client.query(SESSION_SETTINGS_SQL);
+    },
   });
   // An idle session whose server goes away is dropped by the pool, which then emits 'error';
   // the next operation opens another session, so there is nothing to report.
