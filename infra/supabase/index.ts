@@ -7,3 +7,4 @@ export type { PostgrestConfigArgs, PostgrestConfigInputs, PostgrestConfigOutputs
 export { AuthHook, authHookProvider, pgFunctionsUriProblem } from "./authHook";
 export type { AuthHookArgs, AuthHookInputs, AuthHookOutputs } from "./authHook";
 export { DEFAULT_API_URL, ACCESS_TOKEN_ENV, API_URL_ENV } from "./credentials";
+export { ORGANIZATION_SLUG_PATTERN } from "./spec";

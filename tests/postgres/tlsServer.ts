@@ -9,7 +9,7 @@ import { ClusterState, startCluster, stopCluster } from "../support/cluster";
 import { withClient } from "../support/db";
 
 export interface TlsServer {
-  /** Superuser URL, host 127.0.0.1, no sslmode. */
+  /** The URL to connect with: host 127.0.0.1, no sslmode. */
   url: string;
   /** The CA that signed the server certificate. */
   ca: string;
@@ -59,6 +59,7 @@ export async function startTlsServer(): Promise<TlsServer> {
     await client.query("alter system set ssl = on");
     await client.query("select pg_reload_conf()");
   });
+  // Configuring the server (TLS, pg_hba) is the cluster owner's; `url` is what the tests connect with.
   const url = cluster.adminUrl;
   return {
     url,
@@ -70,7 +71,7 @@ export async function startTlsServer(): Promise<TlsServer> {
       return parsed.toString();
     },
     async requireTls() {
-      await withClient(url, async (client) => {
+      await withClient(cluster.adminUrl, async (client) => {
         const { rows } = await client.query<{ hba_file: string }>("show hba_file");
         const hba = rows[0].hba_file;
         fs.writeFileSync(hba, `hostnossl all all 0.0.0.0/0 reject\nhostnossl all all ::/0 reject\n${fs.readFileSync(hba, "utf8")}`);
