@@ -5,10 +5,10 @@
 import { execFile } from "node:child_process";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import type { MigrationFile } from "../infra/migrations";
-import { migrationProvider, splitStatements } from "../infra/postgres";
+import { MigrationFile, splitStatements } from "../infra/migrations";
+import { migrationProvider } from "../infra/postgres";
 import type { MigrationInputs } from "../infra/postgres";
-import { providerVersion } from "../infra/providerVersion";
+import { providerVersion } from "../infra/toolkit";
 import { connect, freshDatabase } from "./database";
 import { countRoundTrips, RoundTripCounter } from "./roundTrips";
 import { median, ratio, timed } from "./stats";

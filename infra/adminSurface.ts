@@ -1,6 +1,9 @@
 // The admin API surface, declared once as data: who may execute or use what.
-// The stack turns each entry into a Grant resource, the tests apply the same list to a
-// database, and the policy pack checks the stack against it (and against its own copy).
+// The stack turns each entry into a Grant resource, and the tests apply the same list to a
+// database (grantStatement: the Grant vocabulary's text of each entry).
+import type { GrantSpec } from "./postgres";
+
+export { grantText as grantStatement } from "./postgres";
 
 /** The seven materialized views of schema analytics, in refresh order. */
 export const ANALYTICS_VIEWS = [
@@ -33,15 +36,7 @@ export const MIGRATION_VERSIONS = {
   population: "20260128100009",
 } as const;
 
-export type Privilege = "execute" | "usage" | "select";
-export type GrantObjectType = "function" | "table" | "schema";
-
-export interface AdminGrant {
-  role: string;
-  privilege: Privilege;
-  objectType: GrantObjectType;
-  /** Schema-qualified; functions with their argument types, e.g. `analytics.manual_refresh()`. */
-  object: string;
+export interface AdminGrant extends GrantSpec {
   /** Version of the migration that creates the object; the Grant waits for it. */
   createdBy: string;
 }
@@ -84,10 +79,4 @@ export const ALL_GRANTS: readonly AdminGrant[] = [...ADMIN_GRANTS, ...HOOK_GRANT
 /** `grant-<role>-<object>`, the object without its argument list: `grant-authenticated-analytics.manual_refresh`. */
 export function grantResourceName(grant: Pick<AdminGrant, "role" | "object">): string {
   return `grant-${grant.role}-${grant.object.replace(/\(.*\)$/, "")}`;
-}
-
-/** The SQL a test (or a person) runs to apply one declared grant; the stack uses the Grant resource instead. */
-export function grantStatement(grant: AdminGrant): string {
-  const target = grant.objectType === "schema" ? `schema ${grant.object}` : `${grant.objectType} ${grant.object}`;
-  return `grant ${grant.privilege} on ${target} to ${grant.role}`;
 }

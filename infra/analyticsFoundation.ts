@@ -100,7 +100,10 @@ export class AnalyticsFoundation extends pulumi.ComponentResource {
     this.args = args;
 
     const project = this.createProject();
-    this.connection = pulumi.secret(project ? project.connection : pulumi.output(this.postgresTarget().databaseUrl));
+    // A project's connection is set by every create and update that succeeds (it is optional
+    // only in what a failed create records).
+    const projectConnection = project?.connection as pulumi.Output<string> | undefined;
+    this.connection = pulumi.secret(projectConnection ?? pulumi.output(this.postgresTarget().databaseUrl));
 
     const extension = this.createExtension();
     const migrations = this.createMigrations();

@@ -15,7 +15,7 @@
 //   client that keeps failing to authenticate.
 //
 // Plain functions, state on globalThis: provider code is serialized by Pulumi.
-import { asPgError, isErrorLike } from "./errors";
+import { asPgError, isErrorLike } from "../toolkit";
 
 export const CONNECT_RETRY = {
   firstDelayMs: 1_000,

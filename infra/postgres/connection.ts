@@ -1,11 +1,13 @@
-// How the Postgres resources reach the database.
+// How the Postgres resources (and `npm run plan`) reach the database.
 //
-// - node-postgres is required inside the functions: the providers are serialized by Pulumi,
-//   so nothing live is captured. A session is opened per operation, and kept open for a few
-//   seconds afterwards in a per-process cache on globalThis, keyed by the connection string:
-//   the engine runs many operations on one database, and a new session pays authentication
-//   and cold catalog caches every time (measured: most of a deploy's overhead over psql).
-//   A session that failed is closed, never reused; a reused one is reset first.
+// - One pg.Pool per connection string, created lazily and kept on globalThis, never in a
+//   provider: the providers are serialized by Pulumi, so nothing live is captured, and
+//   node-postgres is required inside the functions. The engine runs many operations on one
+//   database, and a new session pays authentication and cold catalog caches every time
+//   (measured: most of a deploy's overhead over psql), so a session is kept for the next
+//   operation by the pool's own idle handling (IDLE_SESSION_MS; an idle session never keeps
+//   the process alive). A session an operation failed with is destroyed, never reused; a
+//   reused one is reset first, and one the server ended while it was idle is replaced.
 // - sslmode means what it means to libpq (psql, the Supabase CLI). node-postgres alone reads
 //   `sslmode=require` as verify-full, which fails against the Supabase pooler, whose
 //   certificate is signed by Supabase's own CA. So:
@@ -18,33 +20,43 @@
 //   A URL that sets uselibpqcompat itself is passed to node-postgres as written.
 // - Every session gets application_name and the deploy timeouts below; migrations raise the
 //   statement timeout inside their transaction.
-// - Errors leave through operationError (errors.ts): never with the password.
-import type { Client, ClientConfig } from "pg";
+// - Errors leave through operationError: never with the password.
+import type { ClientConfig, Pool, PoolClient } from "pg";
 import { connectWithRetry } from "./connectRetry";
-import { asPgError, isErrorLike, operationError, providerError, redactSecrets } from "./errors";
+import {
+  asPgError,
+  describePgError,
+  isErrorLike,
+  isProviderError,
+  LOCK_TIMEOUT,
+  providerError,
+  ProviderError,
+  redactSecrets,
+  STATEMENT_TIMEOUT,
+} from "../toolkit";
+
+export { LOCK_TIMEOUT, STATEMENT_TIMEOUT };
 
 /** What the database sees in pg_stat_activity.application_name for deploy sessions. */
 export const APPLICATION_NAME = "supabase-analytics-deploy";
 /** Time to establish a connection (TCP, TLS, authentication). */
 export const CONNECT_TIMEOUT_MS = 15_000;
-/** Longest wait for a table or catalog lock held by someone else; then the statement fails (55P03). */
-export const LOCK_TIMEOUT = "10s";
-/** Longest single statement of Extension, Grant and CronJob operations and of every read. */
-export const STATEMENT_TIMEOUT = "60s";
-/** Longest single statement of a migration (creating and populating materialized views takes a while). */
-export const MIGRATION_STATEMENT_TIMEOUT = "30min";
-/** Longest wait for another deployer (or the Supabase CLI) to finish applying migrations. */
-export const MIGRATION_LOCK_WAIT = "10min";
-
 /** How long a session stays open after an operation, for the next one on the same database. */
 export const IDLE_SESSION_MS = 5_000;
+/**
+ * No cap of the pool's own: the engine's --parallel (4 × CPUs by default) bounds how many
+ * operations run at once, and an operation never queues behind another's session (a wait in
+ * the pool's queue would count against the connect timeout, while a migration may hold the
+ * migration lock for minutes).
+ */
+const MAX_SESSIONS = Number.POSITIVE_INFINITY;
 
-/** Constant text: the values above, quoted as settings. */
+/** Constant text: the deploy timeouts, quoted as settings. */
 const SESSION_SETTINGS_SQL = `set lock_timeout = '${LOCK_TIMEOUT}'; set statement_timeout = '${STATEMENT_TIMEOUT}'`;
 /** Before reuse: back to the connection's defaults (application_name stays), then the deploy timeouts. */
 const RESET_SESSION_SQL = `reset all; ${SESSION_SETTINGS_SQL}`;
-/** Per process: idle sessions by connection string. */
-const IDLE_SESSIONS_KEY = "__supabaseAnalyticsIdlePostgresSessions";
+/** Per process: the pool of each connection string. */
+const POOLS_KEY = "__supabaseAnalyticsPostgresPools";
 /** The server ended the session while it was idle (e.g. pg_terminate_backend, drop database with force). */
 const SESSION_TERMINATED = ["57P01", "57P02", "57P03"];
 
@@ -53,8 +65,6 @@ export type SslMode = (typeof SUPPORTED_SSL_MODES)[number];
 
 /** node-postgres's words when a server answers the TLS request with "no". */
 const SERVER_WITHOUT_TLS = "The server does not support SSL connections";
-/** Per process: servers that answered `prefer` without TLS, so later operations skip the attempt. */
-const PLAIN_SERVERS_KEY = "__supabaseAnalyticsPlainPostgresServers";
 
 export interface ParsedConnection {
   config: ClientConfig;
@@ -90,7 +100,7 @@ export function parseConnection(connection: string): ParsedConnection {
   }
   const target = describeTarget(connection);
   if (!url.hostname) throw providerError("connection: the URL names no host (special characters in the password must be %-encoded)");
-  if (url.searchParams.has("ssl")) throw providerError("connection: use sslmode=... instead of ssl=... (libpq's parameter, see the README)");
+  if (url.searchParams.has("ssl")) throw providerError("connection: use sslmode=... instead of ssl=... (libpq's parameter)");
   const requested = url.searchParams.get("sslmode") ?? "prefer";
   if (!(SUPPORTED_SSL_MODES as readonly string[]).includes(requested)) {
     throw providerError(`connection: sslmode=${requested} is not supported; use one of ${SUPPORTED_SSL_MODES.join(", ")}`);
@@ -130,64 +140,68 @@ export function connectionProblem(connection: unknown): string | undefined {
   return undefined;
 }
 
-function plainServers(): Set<string> {
-  const store = globalThis as unknown as Record<string, Set<string> | undefined>;
-  store[PLAIN_SERVERS_KEY] ??= new Set<string>();
-  return store[PLAIN_SERVERS_KEY] as Set<string>;
+interface DatabasePool {
+  pool: Pool;
+  /** Sessions that served an operation already: reset before the next one. */
+  used: WeakSet<PoolClient>;
 }
 
-async function connectOnce(config: ClientConfig): Promise<Client> {
-  const { Client: PgClient } = require("pg") as typeof import("pg");
-  const client = new PgClient(config);
-  // An idle client whose server goes away emits 'error'; the running query reports it anyway.
-  client.on("error", () => undefined);
-  await client.connect();
-  return client;
+function pools(): Map<string, DatabasePool> {
+  const store = globalThis as unknown as Record<string, Map<string, DatabasePool> | undefined>;
+  store[POOLS_KEY] ??= new Map<string, DatabasePool>();
+  return store[POOLS_KEY] as Map<string, DatabasePool>;
 }
 
-/** Connects as libpq would for the URL's sslmode (prefer: TLS first, plain if the server has none). */
-async function connect(parsed: ParsedConnection): Promise<Client> {
-  if (parsed.sslMode !== "prefer") return connectOnce(parsed.config);
-  const known = plainServers();
-  if (known.has(parsed.target)) return connectOnce({ ...parsed.config, ssl: false });
+function createPool(config: ClientConfig): DatabasePool {
+  const { Pool: PgPool } = require("pg") as typeof import("pg");
+  const pool = new PgPool({
+    ...config,
+    max: MAX_SESSIONS,
+    idleTimeoutMillis: IDLE_SESSION_MS,
+    allowExitOnIdle: true,
+    onConnect: async (client) => {
+      // A session whose server goes away emits 'error' even while an operation uses it (the
+      // pool listens only while it is idle); the running query fails with the same error, and
+      // without a listener the event would end the process.
+      client.on("error", () => undefined);
+      await client.query(SESSION_SETTINGS_SQL);
+    },
+  });
+  // An idle session whose server goes away is dropped by the pool, which then emits 'error';
+  // the next operation opens another session, so there is nothing to report.
+  pool.on("error", () => undefined);
+  return { pool, used: new WeakSet<PoolClient>() };
+}
+
+function poolFor(connection: string, config: ClientConfig): DatabasePool {
+  const known = pools().get(connection);
+  if (known) return known;
+  const created = createPool(config);
+  pools().set(connection, created);
+  return created;
+}
+
+interface Session {
+  database: DatabasePool;
+  client: PoolClient;
+}
+
+/**
+ * The one place a session is opened: a pooled session, connected as libpq would for the URL's
+ * sslmode (prefer: TLS first; a server without TLS gets a plain pool from then on).
+ */
+async function connect(connection: string, parsed: ParsedConnection): Promise<Session> {
+  const database = poolFor(connection, parsed.config);
   try {
-    return await connectOnce(parsed.config);
+    return { database, client: await database.pool.connect() };
   } catch (error) {
-    if (!isErrorLike(error) || error.message !== SERVER_WITHOUT_TLS) throw error;
-    known.add(parsed.target);
-    return connectOnce({ ...parsed.config, ssl: false });
+    if (parsed.sslMode !== "prefer" || !isErrorLike(error) || error.message !== SERVER_WITHOUT_TLS) throw error;
+    const plain = createPool({ ...parsed.config, ssl: false });
+    pools().set(connection, plain);
+    // The TLS pool has no session: nothing is cut short.
+    database.pool.end().then(undefined, () => undefined);
+    return { database: plain, client: await plain.pool.connect() };
   }
-}
-
-interface IdleSession {
-  client: Client;
-  closeTimer: ReturnType<typeof setTimeout>;
-  onEnd: () => void;
-}
-
-function idleSessions(): Map<string, IdleSession[]> {
-  const store = globalThis as unknown as Record<string, Map<string, IdleSession[]> | undefined>;
-  store[IDLE_SESSIONS_KEY] ??= new Map<string, IdleSession[]>();
-  return store[IDLE_SESSIONS_KEY] as Map<string, IdleSession[]>;
-}
-
-/** An idle session's socket must not keep the process (the provider host, a test run) alive. */
-function holdProcess(client: Client, hold: boolean): void {
-  const socket = (client as unknown as { connection?: { stream?: { ref?(): void; unref?(): void } } }).connection?.stream;
-  if (hold) socket?.ref?.();
-  else socket?.unref?.();
-}
-
-function forget(connection: string, client: Client): void {
-  const sessions = idleSessions();
-  const remaining = (sessions.get(connection) ?? []).filter((idle) => idle.client !== client);
-  if (remaining.length > 0) sessions.set(connection, remaining);
-  else sessions.delete(connection);
-}
-
-function closeQuietly(client: Client): void {
-  // The session is being discarded; how its socket ends changes nothing for the caller.
-  client.end().then(undefined, () => undefined);
 }
 
 /** True when a reused session turned out to be dead: ended by the server, or its socket gone. */
@@ -197,91 +211,66 @@ function isDeadSession(error: unknown): boolean {
   return isErrorLike(error) && /Connection terminated|not queryable|ECONNRESET|EPIPE/.test(error.message);
 }
 
-/** An idle session of this connection string, reset for reuse, or undefined. */
-async function reuseIdleSession(connection: string): Promise<Client | undefined> {
+/** A session with the deploy settings: a new one, or a reused one reset first (a dead one is replaced). */
+async function openSession(connection: string, parsed: ParsedConnection): Promise<Session> {
   for (;;) {
-    const idle = idleSessions().get(connection)?.pop();
-    if (!idle) return undefined;
-    clearTimeout(idle.closeTimer);
-    idle.client.off("end", idle.onEnd);
-    holdProcess(idle.client, true);
+    const session = await connectWithRetry(parsed.config, () => connect(connection, parsed));
+    if (!session.database.used.has(session.client)) return session;
     try {
-      await idle.client.query(RESET_SESSION_SQL);
-      return idle.client;
+      await session.client.query(RESET_SESSION_SQL);
+      return session;
     } catch (error) {
+      session.client.release(true);
       if (!isDeadSession(error)) throw error;
-      closeQuietly(idle.client);
     }
   }
 }
 
-async function openSession(connection: string, parsed: ParsedConnection): Promise<Client> {
-  const reused = await reuseIdleSession(connection);
-  if (reused) return reused;
-  const client = await connectWithRetry(parsed.config, () => connect(parsed));
-  await client.query(SESSION_SETTINGS_SQL);
-  return client;
+/**
+ * Any error from an operation, as an error that names the operation and carries no secret.
+ * Provider errors pass through (redacted once more, in case a statement echoed a URL).
+ */
+export function operationError(operation: string, error: unknown, connection: string): ProviderError {
+  if (isProviderError(error)) return providerError(redactSecrets(error.message, connection), error.code);
+  const pgError = asPgError(error);
+  if (pgError) return providerError(redactSecrets(`${operation}: ${describePgError(pgError)}`, connection), pgError.code);
+  const message = isErrorLike(error) ? error.message : String(error);
+  return providerError(redactSecrets(`${operation}: ${message}`, connection));
 }
 
-function keepIdle(connection: string, client: Client): void {
-  const closeTimer = setTimeout(() => {
-    forget(connection, client);
-    closeQuietly(client);
-  }, IDLE_SESSION_MS);
-  closeTimer.unref();
-  holdProcess(client, false);
-  const onEnd = () => {
-    clearTimeout(closeTimer);
-    forget(connection, client);
-  };
-  client.once("end", onEnd);
-  const sessions = idleSessions();
-  sessions.set(connection, [...(sessions.get(connection) ?? []), { client, closeTimer, onEnd }]);
+/** An error from before the operation could start: the URL, the network, admission or authentication. */
+function connectError(operation: string, error: unknown, connection: string): ProviderError {
+  const wrapped = operationError(operation, error, connection);
+  wrapped.connectFailed = true;
+  return wrapped;
 }
 
 /**
  * Runs fn with a session on the database: application_name and the deploy timeouts set. A
- * session fn completed with is kept for the next operation (IDLE_SESSION_MS); one it failed
- * with is closed. Every error that leaves is redacted and names the operation.
+ * session fn completed with goes back to the pool for the next operation; one it failed with
+ * is destroyed. Every error that leaves is redacted and names the operation.
  */
-export async function withDatabase<T>(connection: string, operation: string, fn: (client: Client) => Promise<T>): Promise<T> {
+export async function withDatabase<T>(connection: string, operation: string, fn: (client: PoolClient) => Promise<T>): Promise<T> {
   let parsed: ParsedConnection;
   try {
     parsed = parseConnection(connection);
   } catch (error) {
-    throw operationError(operation, error, connection);
+    throw connectError(operation, error, connection);
   }
-  let client: Client | undefined;
+  const where = `${operation} on ${parsed.target}`;
+  let session: Session;
   try {
-    client = await openSession(connection, parsed);
-    const result = await fn(client);
-    keepIdle(connection, client);
+    session = await openSession(connection, parsed);
+  } catch (error) {
+    throw connectError(where, error, connection);
+  }
+  try {
+    const result = await fn(session.client);
+    session.database.used.add(session.client);
+    session.client.release();
     return result;
   } catch (error) {
-    if (client) closeQuietly(client);
-    throw operationError(`${operation} on ${parsed.target}`, error, connection);
+    session.client.release(true);
+    throw operationError(where, error, connection);
   }
-}
-
-/** Rolls back after a failure. A rollback that fails without SQLSTATE means the session is gone, and the server aborts the transaction itself. */
-async function rollbackAfterFailure(client: Client): Promise<void> {
-  try {
-    await client.query("rollback");
-  } catch (rollbackError) {
-    if (asPgError(rollbackError)) throw rollbackError;
-  }
-}
-
-/** Runs fn between begin and commit; rolls back when it fails. */
-export async function inTransaction<T>(client: Client, fn: () => Promise<T>): Promise<T> {
-  await client.query("begin");
-  let result: T;
-  try {
-    result = await fn();
-  } catch (error) {
-    await rollbackAfterFailure(client);
-    throw error;
-  }
-  await client.query("commit");
-  return result;
 }

@@ -8,26 +8,24 @@
 // - read reads cron.job by jobname: schedule, command and active changed out of band are
 //   drift; a missing job (or a missing pg_cron) is no id.
 // - delete unschedules; a job that is already gone is fine.
-import * as pulumi from "@pulumi/pulumi";
-import type { Client } from "pg";
-import { providerVersion } from "../providerVersion";
-import { inTransaction, withDatabase } from "./connection";
-import { hasSqlState, providerError } from "./errors";
+import type * as pulumi from "@pulumi/pulumi";
+import type { ClientBase } from "pg";
+import { dynamicResource, failure, hasSqlState, inTransaction, isKnownString, propertyFailures, providerError } from "../toolkit";
+import { withDatabase } from "./connection";
 import { cronScheduleProblem } from "./cronSchedule";
 import {
-  checkConnection,
-  checkProperty,
   CommonInputs,
+  connectionFailures,
+  PostgresArgs,
   diffProperties,
-  isKnownString,
   nameProblem,
+  POSTGRES_SECRETS,
   requiredString,
   STORED_ONLY_KEYS,
 } from "./providerInputs";
-import { withSecretConnection } from "./resourceOptions";
 
-export interface CronJobArgs {
-  connection: pulumi.Input<string>;
+export interface CronJobArgs extends PostgresArgs {
+  /** The job's name in cron.job, e.g. refresh-analytics-views; a new name replaces the job. */
   jobName: pulumi.Input<string>;
   /** Five cron fields (minute hour day-of-month month day-of-week) or an @-word, as pg_cron 1.4 reads them. */
   schedule: pulumi.Input<string>;
@@ -67,6 +65,12 @@ function resolveInputs(news: CronJobInputs): CronJobInputs {
   return { ...news, active: news.active ?? true };
 }
 
+function scheduleProblem(value: unknown): string | undefined {
+  if (typeof value !== "string") return "required: a cron schedule such as */30 * * * *";
+  const problem = cronScheduleProblem(value);
+  return problem ? `"${value}" is not a schedule pg_cron 1.4 accepts: ${problem}` : undefined;
+}
+
 async function parseProblem(command: string): Promise<string | undefined> {
   const { parse } = require("libpg-query") as typeof import("libpg-query");
   try {
@@ -78,7 +82,7 @@ async function parseProblem(command: string): Promise<string | undefined> {
   }
 }
 
-async function schedule(client: Client, inputs: CronJobInputs): Promise<number> {
+async function schedule(client: ClientBase, inputs: CronJobInputs): Promise<number> {
   try {
     return await inTransaction(client, async () => {
       const { rows } = await client.query<{ job_id: string }>(SCHEDULE_SQL, [inputs.jobName, inputs.schedule, inputs.command]);
@@ -96,7 +100,7 @@ async function schedule(client: Client, inputs: CronJobInputs): Promise<number> 
   }
 }
 
-async function readJob(client: Client, jobName: string): Promise<{ job_id: string; schedule: string; command: string; active: boolean } | undefined> {
+async function readJob(client: ClientBase, jobName: string): Promise<{ job_id: string; schedule: string; command: string; active: boolean } | undefined> {
   try {
     const { rows } = await client.query<{ job_id: string; schedule: string; command: string; active: boolean }>(READ_JOB_SQL, [jobName]);
     return rows[0];
@@ -108,21 +112,17 @@ async function readJob(client: Client, jobName: string): Promise<{ job_id: strin
 
 export const cronJobProvider: pulumi.dynamic.ResourceProvider<CronJobInputs, CronJobOutputs> = {
   async check(_olds, news) {
-    const failures: pulumi.dynamic.CheckFailure[] = [];
     const inputs = resolveInputs(news);
-    checkConnection(failures, inputs.connection);
-    checkProperty(failures, "jobName", inputs.jobName, (value) => nameProblem(value, "refresh-analytics-views"));
-    checkProperty(failures, "schedule", inputs.schedule, (value) => {
-      if (typeof value !== "string") return "required: a cron schedule such as */30 * * * *";
-      const problem = cronScheduleProblem(value);
-      return problem ? `"${value}" is not a schedule pg_cron 1.4 accepts: ${problem}` : undefined;
-    });
-    checkProperty(failures, "command", inputs.command, requiredString);
+    const failures = [
+      ...connectionFailures(inputs.connection),
+      ...propertyFailures("jobName", inputs.jobName, (value) => nameProblem(value, "refresh-analytics-views")),
+      ...propertyFailures("schedule", inputs.schedule, scheduleProblem),
+      ...propertyFailures("command", inputs.command, requiredString),
+    ];
     if (isKnownString(inputs.command) && requiredString(inputs.command) === undefined) {
-      const problem = await parseProblem(inputs.command);
-      if (problem) failures.push({ property: "command", reason: problem });
+      failures.push(...failure("command", await parseProblem(inputs.command)));
     }
-    checkProperty(failures, "active", inputs.active, (value) => (typeof value === "boolean" ? undefined : "must be true or false"));
+    failures.push(...propertyFailures("active", inputs.active, (value) => (typeof value === "boolean" ? undefined : "must be true or false")));
     return { inputs, failures };
   },
 
@@ -167,29 +167,9 @@ export const cronJobProvider: pulumi.dynamic.ResourceProvider<CronJobInputs, Cro
   },
 };
 
-export class CronJob extends pulumi.dynamic.Resource {
-  declare public readonly jobName: pulumi.Output<string>;
-  declare public readonly schedule: pulumi.Output<string>;
-  declare public readonly command: pulumi.Output<string>;
-  declare public readonly active: pulumi.Output<boolean>;
-  declare public readonly jobId: pulumi.Output<number>;
-  declare public readonly connection: pulumi.Output<string>;
-  declare public readonly providerVersion: pulumi.Output<string>;
-
-  constructor(name: string, args: CronJobArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      cronJobProvider,
-      name,
-      {
-        ...args,
-        active: args.active ?? true,
-        connection: pulumi.secret(args.connection),
-        providerVersion: providerVersion(__dirname),
-        jobId: undefined,
-      },
-      withSecretConnection(opts),
-      "postgres",
-      "CronJob",
-    );
-  }
-}
+/** pulumi-nodejs:dynamic/postgres:CronJob */
+export const CronJob = dynamicResource<CronJobArgs, CronJobOutputs>(
+  { provider: cronJobProvider, module: "postgres", type: "CronJob", folder: __dirname, secrets: POSTGRES_SECRETS },
+  (args) => ({ ...args, active: args.active ?? true, jobId: undefined }),
+);
+export type CronJob = InstanceType<typeof CronJob>;

@@ -215,5 +215,4 @@ export function isValidCronSchedule(schedule: string): boolean {
   return cronScheduleProblem(schedule) === undefined;
 }
 
-/** The same check under the name the stack config (infra/config.ts) imports. */
-export const scheduleProblem = cronScheduleProblem;
+

@@ -6,22 +6,20 @@
 //   install when the server lacks it.
 // - read reports the installed version and schema; a missing extension is no id.
 // - delete drops it. Dropping pg_cron removes every cron job of the database: use
-//   retainOnDelete on shared databases (see the README).
+//   retainOnDelete on shared databases (docs/providers.md).
 // - The deployer is not a superuser (on Supabase `postgres` is demoted; supautils creates
 //   pg_cron on its behalf). On plain PostgreSQL a non-superuser cannot create pg_cron: create
 //   says which superuser step is missing instead of passing on a bare "permission denied".
-import * as pulumi from "@pulumi/pulumi";
-import type { Client } from "pg";
-import { providerVersion } from "../providerVersion";
+import type * as pulumi from "@pulumi/pulumi";
+import type { ClientBase } from "pg";
+import { dynamicResource, hasSqlState, propertyFailures, providerError } from "../toolkit";
 import { withDatabase } from "./connection";
-import { hasSqlState, providerError } from "./errors";
-import { checkConnection, checkProperty, CommonInputs, diffProperties, nameProblem, STORED_ONLY_KEYS } from "./providerInputs";
-import { withSecretConnection } from "./resourceOptions";
+import { CommonInputs, connectionFailures, PostgresArgs, diffProperties, nameProblem, POSTGRES_SECRETS, STORED_ONLY_KEYS } from "./providerInputs";
 
-export interface ExtensionArgs {
-  connection: pulumi.Input<string>;
+export interface ExtensionArgs extends PostgresArgs {
+  /** One of SUPPORTED_EXTENSIONS: pg_cron. */
   name: pulumi.Input<string>;
-  /** Default pg_catalog. */
+  /** Default pg_catalog, where pg_cron must live. */
   schema?: pulumi.Input<string>;
 }
 
@@ -64,12 +62,12 @@ function resolveInputs(news: ExtensionInputs): ExtensionInputs {
   return { ...news, schema: news.schema ?? DEFAULT_EXTENSION_SCHEMA };
 }
 
-async function installed(client: Client, name: string): Promise<{ version: string; schema: string } | undefined> {
+async function installed(client: ClientBase, name: string): Promise<{ version: string; schema: string } | undefined> {
   const { rows } = await client.query<{ version: string; schema: string }>(INSTALLED_SQL, [name]);
   return rows[0];
 }
 
-async function createExtension(client: Client, inputs: ExtensionInputs): Promise<string> {
+async function createExtension(client: ClientBase, inputs: ExtensionInputs): Promise<string> {
   const { rows } = await client.query<{ available: boolean }>(AVAILABLE_SQL, [inputs.name]);
   if (!rows[0].available) {
     const install = Object.hasOwn(SUPPORTED_EXTENSIONS, inputs.name) ? SUPPORTED_EXTENSIONS[inputs.name].install : "install it on the server";
@@ -100,22 +98,23 @@ async function createExtension(client: Client, inputs: ExtensionInputs): Promise
 
 export const extensionProvider: pulumi.dynamic.ResourceProvider<ExtensionInputs, ExtensionOutputs> = {
   async check(_olds, news) {
-    const failures: pulumi.dynamic.CheckFailure[] = [];
     const inputs = resolveInputs(news);
-    checkConnection(failures, inputs.connection);
-    checkProperty(failures, "name", inputs.name, (value) => {
-      const problem = nameProblem(value, "pg_cron");
-      if (problem) return problem;
-      return Object.hasOwn(SUPPORTED_EXTENSIONS, value)
-        ? undefined
-        : `unknown extension "${value}"; this stack supports ${Object.keys(SUPPORTED_EXTENSIONS).join(", ")}`;
-    });
-    checkProperty(failures, "schema", inputs.schema, (value) => {
-      const problem = nameProblem(value, DEFAULT_EXTENSION_SCHEMA);
-      if (problem) return problem;
-      const required = Object.hasOwn(SUPPORTED_EXTENSIONS, inputs.name) ? SUPPORTED_EXTENSIONS[inputs.name].schema : undefined;
-      return required && value !== required ? `${inputs.name} must be installed in schema ${required}, not ${value}` : undefined;
-    });
+    const failures = [
+      ...connectionFailures(inputs.connection),
+      ...propertyFailures("name", inputs.name, (value) => {
+        const problem = nameProblem(value, "pg_cron");
+        if (problem) return problem;
+        return Object.hasOwn(SUPPORTED_EXTENSIONS, value)
+          ? undefined
+          : `unknown extension "${value}"; this stack supports ${Object.keys(SUPPORTED_EXTENSIONS).join(", ")}`;
+      }),
+      ...propertyFailures("schema", inputs.schema, (value) => {
+        const problem = nameProblem(value, DEFAULT_EXTENSION_SCHEMA);
+        if (problem) return problem;
+        const required = Object.hasOwn(SUPPORTED_EXTENSIONS, inputs.name) ? SUPPORTED_EXTENSIONS[inputs.name].schema : undefined;
+        return required && value !== required ? `${inputs.name} must be installed in schema ${required}, not ${value}` : undefined;
+      }),
+    ];
     return { inputs, failures };
   },
 
@@ -151,27 +150,9 @@ export const extensionProvider: pulumi.dynamic.ResourceProvider<ExtensionInputs,
   },
 };
 
-export class Extension extends pulumi.dynamic.Resource {
-  declare public readonly name: pulumi.Output<string>;
-  declare public readonly schema: pulumi.Output<string>;
-  declare public readonly version: pulumi.Output<string>;
-  declare public readonly connection: pulumi.Output<string>;
-  declare public readonly providerVersion: pulumi.Output<string>;
-
-  constructor(name: string, args: ExtensionArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      extensionProvider,
-      name,
-      {
-        ...args,
-        schema: args.schema ?? DEFAULT_EXTENSION_SCHEMA,
-        connection: pulumi.secret(args.connection),
-        providerVersion: providerVersion(__dirname),
-        version: undefined,
-      },
-      withSecretConnection(opts),
-      "postgres",
-      "Extension",
-    );
-  }
-}
+/** pulumi-nodejs:dynamic/postgres:Extension */
+export const Extension = dynamicResource<ExtensionArgs, ExtensionOutputs>(
+  { provider: extensionProvider, module: "postgres", type: "Extension", folder: __dirname, secrets: POSTGRES_SECRETS },
+  (args) => ({ ...args, schema: args.schema ?? DEFAULT_EXTENSION_SCHEMA, version: undefined }),
+);
+export type Extension = InstanceType<typeof Extension>;

@@ -10,22 +10,26 @@
 // Statements are written by the server: format('%I') quotes the role, and the object is
 // resolved with to_regprocedure / to_regclass / parse_ident and printed back by PostgreSQL,
 // so no input is ever concatenated into SQL.
-import * as pulumi from "@pulumi/pulumi";
-import { providerVersion } from "../providerVersion";
-import type { Client } from "pg";
+import type * as pulumi from "@pulumi/pulumi";
+import type { ClientBase } from "pg";
+import { underMigrationLock } from "../migrations";
+import { dynamicResource, failure, hasSqlState, isKnownString, isUnknown, optionalBoolean, propertyFailures, providerError } from "../toolkit";
 import { withDatabase } from "./connection";
-import { underMigrationLock } from "./migrationHistory";
-import { hasSqlState, providerError } from "./errors";
-import { GrantObjectType, grantObjectProblem, roleNameProblem } from "./objectNames";
-import { checkConnection, checkProperty, CommonInputs, diffProperties, isKnownString, isUnknown, STORED_ONLY_KEYS } from "./providerInputs";
-import { withSecretConnection } from "./resourceOptions";
+import {
+  GRANT_OBJECT_TYPES as OBJECT_TYPES,
+  GrantObjectType,
+  grantObjectProblem,
+  grantText,
+  Privilege,
+  PRIVILEGE_FOR_OBJECT_TYPE,
+  roleNameProblem,
+} from "./objectNames";
+import { CommonInputs, connectionFailures, PostgresArgs, diffProperties, POSTGRES_SECRETS, STORED_ONLY_KEYS } from "./providerInputs";
 
-export type Privilege = "execute" | "usage" | "select";
-export type { GrantObjectType } from "./objectNames";
-
-export interface GrantArgs {
-  connection: pulumi.Input<string>;
+export interface GrantArgs extends PostgresArgs {
+  /** The grantee, e.g. authenticated; never public. */
   role: pulumi.Input<string>;
+  /** Lowercase, the one the object type takes: execute (function), select (table), usage (schema). */
   privilege: pulumi.Input<Privilege>;
   objectType: pulumi.Input<GrantObjectType>;
   /** Schema-qualified; functions with argument types: analytics.manual_refresh(). */
@@ -43,79 +47,62 @@ export interface GrantInputs extends CommonInputs {
 
 export type GrantOutputs = GrantInputs;
 
-/** The one privilege each object type takes here. */
-export const PRIVILEGE_FOR_OBJECT_TYPE: Record<GrantObjectType, Privilege> = {
-  function: "execute",
-  table: "select",
-  schema: "usage",
-};
-
-const OBJECT_TYPES = Object.keys(PRIVILEGE_FOR_OBJECT_TYPE) as GrantObjectType[];
 const REPLACE_KEYS = ["role", "privilege", "objectType", "object"];
 const DIFF_KEYS = [...REPLACE_KEYS, "granted", ...STORED_ONLY_KEYS];
 
-/** $1 object, $2 role. Columns: statement (null when the object is missing), role_exists. */
-const GRANT_STATEMENT_SQL: Record<GrantObjectType, string> = {
-  function: `
-    select pg_catalog.format('grant execute on function %s to %I', f.oid::pg_catalog.regprocedure, $2::text) as statement,
-           exists (select 1 from pg_catalog.pg_roles where rolname = $2) as role_exists
-    from (select pg_catalog.to_regprocedure($1) as oid) f
-    where f.oid is not null`,
-  table: `
-    select pg_catalog.format('grant select on table %s to %I', t.oid::pg_catalog.regclass, $2::text) as statement,
-           exists (select 1 from pg_catalog.pg_roles where rolname = $2) as role_exists
-    from (select pg_catalog.to_regclass($1) as oid) t
-    where t.oid is not null`,
-  schema: `
-    select pg_catalog.format('grant usage on schema %I to %I', n.nspname, $2::text) as statement,
-           exists (select 1 from pg_catalog.pg_roles where rolname = $2) as role_exists
-    from pg_catalog.pg_namespace n
-    where pg_catalog.array_length(pg_catalog.parse_ident($1), 1) = 1 and n.nspname = (pg_catalog.parse_ident($1))[1]`,
+/** Where each object type lives in the catalog: its row for $1 (as `o`), its name as PostgreSQL prints it, its ACL. */
+const CATALOG: Record<GrantObjectType, { from: string; where: string; printed: string; placeholder: string; acl: string }> = {
+  function: {
+    from: "pg_catalog.pg_proc o",
+    where: "o.oid = pg_catalog.to_regprocedure($1)",
+    printed: "o.oid::pg_catalog.regprocedure",
+    placeholder: "%s",
+    acl: "coalesce(o.proacl, pg_catalog.acldefault('f', o.proowner))",
+  },
+  table: {
+    from: "pg_catalog.pg_class o",
+    where: "o.oid = pg_catalog.to_regclass($1)",
+    printed: "o.oid::pg_catalog.regclass",
+    placeholder: "%s",
+    acl: "coalesce(o.relacl, pg_catalog.acldefault('r', o.relowner))",
+  },
+  schema: {
+    from: "pg_catalog.pg_namespace o",
+    where: "pg_catalog.array_length(pg_catalog.parse_ident($1), 1) = 1 and o.nspname = (pg_catalog.parse_ident($1))[1]",
+    printed: "o.nspname",
+    placeholder: "%I",
+    acl: "coalesce(o.nspacl, pg_catalog.acldefault('n', o.nspowner))",
+  },
 };
 
-const REVOKE_STATEMENT_SQL: Record<GrantObjectType, string> = {
-  function: `
-    select pg_catalog.format('revoke execute on function %s from %I', f.oid::pg_catalog.regprocedure, $2::text) as statement,
+function byObjectType(sql: (objectType: GrantObjectType) => string): Record<GrantObjectType, string> {
+  return { function: sql("function"), table: sql("table"), schema: sql("schema") };
+}
+
+/** $1 object, $2 role. Columns: statement (no row when the object is missing), role_exists. */
+function statementSql(action: "grant" | "revoke", objectType: GrantObjectType): string {
+  const { from, where, printed, placeholder } = CATALOG[objectType];
+  const text = `${action} ${PRIVILEGE_FOR_OBJECT_TYPE[objectType]} on ${objectType} ${placeholder} ${action === "grant" ? "to" : "from"} %I`;
+  return `
+    select pg_catalog.format('${text}', ${printed}, $2::text) as statement,
            exists (select 1 from pg_catalog.pg_roles where rolname = $2) as role_exists
-    from (select pg_catalog.to_regprocedure($1) as oid) f
-    where f.oid is not null`,
-  table: `
-    select pg_catalog.format('revoke select on table %s from %I', t.oid::pg_catalog.regclass, $2::text) as statement,
-           exists (select 1 from pg_catalog.pg_roles where rolname = $2) as role_exists
-    from (select pg_catalog.to_regclass($1) as oid) t
-    where t.oid is not null`,
-  schema: `
-    select pg_catalog.format('revoke usage on schema %I from %I', n.nspname, $2::text) as statement,
-           exists (select 1 from pg_catalog.pg_roles where rolname = $2) as role_exists
-    from pg_catalog.pg_namespace n
-    where pg_catalog.array_length(pg_catalog.parse_ident($1), 1) = 1 and n.nspname = (pg_catalog.parse_ident($1))[1]`,
-};
+    from ${from}
+    where ${where}`;
+}
+
+const GRANT_STATEMENT_SQL = byObjectType((objectType) => statementSql("grant", objectType));
+const REVOKE_STATEMENT_SQL = byObjectType((objectType) => statementSql("revoke", objectType));
 
 /** $1 object, $2 role. One row when object and role exist; granted: the object's ACL has the role's entry. */
-const GRANTED_SQL: Record<GrantObjectType, string> = {
-  function: `
+const GRANTED_SQL = byObjectType(
+  (objectType) => `
     select exists (
-             select 1 from pg_catalog.aclexplode(coalesce(p.proacl, pg_catalog.acldefault('f', p.proowner))) a
-             where a.grantee = r.oid and a.privilege_type = 'EXECUTE'
+             select 1 from pg_catalog.aclexplode(${CATALOG[objectType].acl}) a
+             where a.grantee = r.oid and a.privilege_type = '${PRIVILEGE_FOR_OBJECT_TYPE[objectType].toUpperCase()}'
            ) as granted
-    from pg_catalog.pg_proc p, pg_catalog.pg_roles r
-    where p.oid = pg_catalog.to_regprocedure($1) and r.rolname = $2`,
-  table: `
-    select exists (
-             select 1 from pg_catalog.aclexplode(coalesce(c.relacl, pg_catalog.acldefault('r', c.relowner))) a
-             where a.grantee = r.oid and a.privilege_type = 'SELECT'
-           ) as granted
-    from pg_catalog.pg_class c, pg_catalog.pg_roles r
-    where c.oid = pg_catalog.to_regclass($1) and r.rolname = $2`,
-  schema: `
-    select exists (
-             select 1 from pg_catalog.aclexplode(coalesce(n.nspacl, pg_catalog.acldefault('n', n.nspowner))) a
-             where a.grantee = r.oid and a.privilege_type = 'USAGE'
-           ) as granted
-    from pg_catalog.pg_namespace n, pg_catalog.pg_roles r
-    where pg_catalog.array_length(pg_catalog.parse_ident($1), 1) = 1 and n.nspname = (pg_catalog.parse_ident($1))[1]
-      and r.rolname = $2`,
-};
+    from ${CATALOG[objectType].from}, pg_catalog.pg_roles r
+    where ${CATALOG[objectType].where} and r.rolname = $2`,
+);
 
 /**
  * to_regprocedure raises 42704 when an argument type does not exist (PostgreSQL 15): the
@@ -123,16 +110,21 @@ const GRANTED_SQL: Record<GrantObjectType, string> = {
  */
 const OBJECT_MISSING = ["42704", "3F000"];
 
+function privilegeProblem(value: Privilege, objectType: GrantObjectType): string | undefined {
+  const allowed = Object.values(PRIVILEGE_FOR_OBJECT_TYPE);
+  if (!allowed.includes(value)) return `must be one of ${allowed.join(", ")} (lowercase)`;
+  if (OBJECT_TYPES.includes(objectType) && PRIVILEGE_FOR_OBJECT_TYPE[objectType] !== value) {
+    return `a ${objectType} takes ${PRIVILEGE_FOR_OBJECT_TYPE[objectType]}, not ${value}`;
+  }
+  return undefined;
+}
+
 function resolveInputs(news: GrantInputs): GrantInputs {
   return { ...news, granted: news.granted ?? true };
 }
 
-function describeGrant(inputs: GrantInputs): string {
-  return `grant ${inputs.privilege} on ${inputs.objectType} ${inputs.object} to ${inputs.role}`;
-}
-
 /** The statement the server wrote for this grant or revoke; undefined when object or role is missing. */
-async function serverStatement(client: Client, sql: string, inputs: GrantInputs): Promise<{ statement?: string; roleExists: boolean; objectExists: boolean }> {
+async function serverStatement(client: ClientBase, sql: string, inputs: GrantInputs): Promise<{ statement?: string; roleExists: boolean; objectExists: boolean }> {
   let rows: Array<{ statement: string; role_exists: boolean }>;
   try {
     ({ rows } = await client.query<{ statement: string; role_exists: boolean }>(sql, [inputs.object, inputs.role]));
@@ -145,25 +137,25 @@ async function serverStatement(client: Client, sql: string, inputs: GrantInputs)
   return { statement: rows[0].statement, roleExists: true, objectExists: true };
 }
 
-async function grant(client: Client, inputs: GrantInputs): Promise<void> {
+async function grant(client: ClientBase, inputs: GrantInputs): Promise<void> {
   const { statement, roleExists, objectExists } = await serverStatement(client, GRANT_STATEMENT_SQL[inputs.objectType], inputs);
   if (!objectExists) {
     throw providerError(
-      `${describeGrant(inputs)}: ${inputs.objectType} ${inputs.object} does not exist. Create it in a migration and make ` +
+      `${grantText(inputs)}: ${inputs.objectType} ${inputs.object} does not exist. Create it in a migration and make ` +
         "the Grant depend on that Migration (check cannot see this at preview: the migration has not run then).",
       "42704",
     );
   }
-  if (!roleExists) throw providerError(`${describeGrant(inputs)}: role ${inputs.role} does not exist; create it first`, "42704");
+  if (!roleExists) throw providerError(`${grantText(inputs)}: role ${inputs.role} does not exist; create it first`, "42704");
   await client.query(statement as string);
 }
 
 /** Grants under the migration lock, so a migration altering the same object never races it. */
-function lockedGrant(client: Client, inputs: GrantInputs): Promise<void> {
+function lockedGrant(client: ClientBase, inputs: GrantInputs): Promise<void> {
   return underMigrationLock(client, () => grant(client, inputs));
 }
 
-async function isGranted(client: Client, inputs: GrantInputs): Promise<boolean | undefined> {
+async function isGranted(client: ClientBase, inputs: GrantInputs): Promise<boolean | undefined> {
   try {
     const { rows } = await client.query<{ granted: boolean }>(GRANTED_SQL[inputs.objectType], [inputs.object, inputs.role]);
     return rows[0]?.granted;
@@ -175,29 +167,19 @@ async function isGranted(client: Client, inputs: GrantInputs): Promise<boolean |
 
 export const grantProvider: pulumi.dynamic.ResourceProvider<GrantInputs, GrantOutputs> = {
   async check(_olds, news) {
-    const failures: pulumi.dynamic.CheckFailure[] = [];
-    checkConnection(failures, news.connection);
-    checkProperty(failures, "role", news.role, roleNameProblem);
-    checkProperty(failures, "objectType", news.objectType, (value) =>
-      OBJECT_TYPES.includes(value) ? undefined : `must be one of ${OBJECT_TYPES.join(", ")}`,
-    );
-    checkProperty(failures, "privilege", news.privilege, (value) => {
-      const allowed = Object.values(PRIVILEGE_FOR_OBJECT_TYPE);
-      if (!allowed.includes(value)) return `must be one of ${allowed.join(", ")} (lowercase)`;
-      if (OBJECT_TYPES.includes(news.objectType) && PRIVILEGE_FOR_OBJECT_TYPE[news.objectType] !== value) {
-        return `a ${news.objectType} takes ${PRIVILEGE_FOR_OBJECT_TYPE[news.objectType]}, not ${value}`;
-      }
-      return undefined;
-    });
+    const failures = [
+      ...connectionFailures(news.connection),
+      ...propertyFailures("role", news.role, roleNameProblem),
+      ...propertyFailures("objectType", news.objectType, (value) =>
+        OBJECT_TYPES.includes(value) ? undefined : `must be one of ${OBJECT_TYPES.join(", ")}`,
+      ),
+      ...propertyFailures("privilege", news.privilege, (value) => privilegeProblem(value, news.objectType)),
+    ];
     if (!isUnknown(news.object) && OBJECT_TYPES.includes(news.objectType)) {
-      const problem = isKnownString(news.object)
-        ? await grantObjectProblem(news.objectType, news.object)
-        : `required: a ${news.objectType} name`;
-      if (problem) failures.push({ property: "object", reason: problem });
+      const problem = isKnownString(news.object) ? await grantObjectProblem(news.objectType, news.object) : `required: a ${news.objectType} name`;
+      failures.push(...failure("object", problem));
     }
-    checkProperty(failures, "granted", news.granted, (value) =>
-      value === undefined || typeof value === "boolean" ? undefined : "must be true or false",
-    );
+    failures.push(...propertyFailures("granted", news.granted, optionalBoolean));
     return { inputs: resolveInputs(news), failures };
   },
 
@@ -210,14 +192,14 @@ export const grantProvider: pulumi.dynamic.ResourceProvider<GrantInputs, GrantOu
 
   async create(news) {
     const inputs = resolveInputs(news);
-    await withDatabase(inputs.connection, describeGrant(inputs), (client) => lockedGrant(client, inputs));
+    await withDatabase(inputs.connection, grantText(inputs), (client) => lockedGrant(client, inputs));
     return { id: `${inputs.role}:${inputs.privilege}:${inputs.objectType}:${inputs.object}`, outs: inputs };
   },
 
   async read(id, props) {
     if (!props) return {};
     const inputs = resolveInputs(props);
-    const granted = await withDatabase(inputs.connection, `reading ${describeGrant(inputs)}`, (client) => isGranted(client, inputs));
+    const granted = await withDatabase(inputs.connection, `reading ${grantText(inputs)}`, (client) => isGranted(client, inputs));
     if (granted === undefined) return {};
     return { id, props: { ...inputs, granted } };
   },
@@ -225,14 +207,14 @@ export const grantProvider: pulumi.dynamic.ResourceProvider<GrantInputs, GrantOu
   async update(_id, olds, news) {
     const inputs = resolveInputs(news);
     if (olds.granted === false && inputs.granted) {
-      await withDatabase(inputs.connection, describeGrant(inputs), (client) => lockedGrant(client, inputs));
+      await withDatabase(inputs.connection, grantText(inputs), (client) => lockedGrant(client, inputs));
     }
     return { outs: inputs };
   },
 
   async delete(_id, props) {
     const inputs = resolveInputs(props);
-    await withDatabase(inputs.connection, `revoke of ${describeGrant(inputs)}`, (client) =>
+    await withDatabase(inputs.connection, `revoke of ${grantText(inputs)}`, (client) =>
       underMigrationLock(client, async () => {
         const { statement } = await serverStatement(client, REVOKE_STATEMENT_SQL[inputs.objectType], inputs);
         // A missing object or role holds no privilege: nothing to revoke.
@@ -242,23 +224,9 @@ export const grantProvider: pulumi.dynamic.ResourceProvider<GrantInputs, GrantOu
   },
 };
 
-export class Grant extends pulumi.dynamic.Resource {
-  declare public readonly role: pulumi.Output<string>;
-  declare public readonly privilege: pulumi.Output<Privilege>;
-  declare public readonly objectType: pulumi.Output<GrantObjectType>;
-  declare public readonly object: pulumi.Output<string>;
-  declare public readonly granted: pulumi.Output<boolean>;
-  declare public readonly connection: pulumi.Output<string>;
-  declare public readonly providerVersion: pulumi.Output<string>;
-
-  constructor(name: string, args: GrantArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      grantProvider,
-      name,
-      { ...args, granted: true, connection: pulumi.secret(args.connection), providerVersion: providerVersion(__dirname) },
-      withSecretConnection(opts),
-      "postgres",
-      "Grant",
-    );
-  }
-}
+/** pulumi-nodejs:dynamic/postgres:Grant */
+export const Grant = dynamicResource<GrantArgs, GrantOutputs>(
+  { provider: grantProvider, module: "postgres", type: "Grant", folder: __dirname, secrets: POSTGRES_SECRETS },
+  (args) => ({ ...args, granted: true }),
+);
+export type Grant = InstanceType<typeof Grant>;

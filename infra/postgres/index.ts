@@ -5,18 +5,20 @@ export { Extension, extensionProvider, SUPPORTED_EXTENSIONS } from "./extension"
 export type { ExtensionArgs, ExtensionInputs, ExtensionOutputs } from "./extension";
 export { Migration, migrationProvider, NO_RECORDED_STATEMENTS, NOT_RECORDED } from "./migration";
 export type { MigrationArgs, MigrationInputs, MigrationOutputs } from "./migration";
-export { Grant, grantProvider, PRIVILEGE_FOR_OBJECT_TYPE } from "./grant";
+export { Grant, grantProvider } from "./grant";
 export type { GrantArgs, GrantInputs, GrantOutputs } from "./grant";
+export { GRANT_OBJECT_TYPES, grantText, PRIVILEGE_FOR_OBJECT_TYPE } from "./objectNames";
+export type { GrantObjectType, GrantSpec, Privilege } from "./objectNames";
 export { CronJob, cronJobProvider } from "./cronJob";
 export type { CronJobArgs, CronJobInputs, CronJobOutputs } from "./cronJob";
 export { cronScheduleProblem, isValidCronSchedule } from "./cronSchedule";
-export { MIGRATION_LOCK_KEY } from "./migrationHistory";
-export { splitStatements, statementsChecksum } from "./statements";
 export {
   APPLICATION_NAME,
   CONNECT_TIMEOUT_MS,
+  connectionProblem,
+  IDLE_SESSION_MS,
   LOCK_TIMEOUT,
-  MIGRATION_LOCK_WAIT,
-  MIGRATION_STATEMENT_TIMEOUT,
+  parseConnection,
   STATEMENT_TIMEOUT,
+  withDatabase,
 } from "./connection";

@@ -1,5 +1,5 @@
 // Migration: one file of sql/migrations/ applied once, recorded in the Supabase CLI's history
-// table (supabase_migrations.schema_migrations). The rules live in migrationHistory.ts:
+// table (supabase_migrations.schema_migrations). The rules live in the migrations module (infra/migrations):
 // one transaction under an advisory lock, adopt what is recorded with the same statements,
 // refuse changed content and out-of-order versions, point failures at statement, line, column.
 //
@@ -14,32 +14,35 @@
 //   refuses: applied migrations are immutable.
 // - delete leaves the schema and the history row (migrations are append-only), unless the
 //   file has a `<version>_<name>.down.sql`: then it runs it and deletes the row.
-import * as pulumi from "@pulumi/pulumi";
-import { hasNoTransactionMarker } from "../migrations";
-import { providerVersion } from "../providerVersion";
-import { withDatabase } from "./connection";
-import { isProviderError, providerError } from "./errors";
-import { applyMigration, MigrationFileInput, migrationFileName, readRecordedStatements, revertMigration } from "./migrationHistory";
+import type * as pulumi from "@pulumi/pulumi";
 import {
-  checkConnection,
-  checkProperty,
-  CommonInputs,
-  diffProperties,
-  isKnownString,
-  isUnknown,
-  STORED_ONLY_KEYS,
-} from "./providerInputs";
-import { withSecretConnection } from "./resourceOptions";
-import { sha256Hex, splitStatements, Statement, statementsChecksum, statementsProblem } from "./statements";
+  applyMigration,
+  hasNoTransactionMarker,
+  MIGRATION_NAME_PATTERN,
+  MIGRATION_VERSION_PATTERN,
+  MigrationFileInput,
+  migrationFileName,
+  readRecordedStatements,
+  revertMigration,
+  sha256Hex,
+  splitStatements,
+  Statement,
+  statementsChecksum,
+  statementsProblem,
+} from "../migrations";
+import { dynamicResource, failure, isKnownString, isProviderError, isUnknown, optionalBoolean, propertyFailures, providerError } from "../toolkit";
+import { withDatabase } from "./connection";
+import { CommonInputs, connectionFailures, PostgresArgs, diffProperties, POSTGRES_SECRETS, STORED_ONLY_KEYS } from "./providerInputs";
 
-export interface MigrationArgs {
-  connection: pulumi.Input<string>;
+/** One file of sql/migrations (loadMigrations() gives version, name, sql, checksum and downSql). */
+export interface MigrationArgs extends PostgresArgs {
   /** 14-digit UTC timestamp, the file name's prefix. */
   version: pulumi.Input<string>;
   /** The file name's rest, lowercase letters, digits and underscores. */
   name: pulumi.Input<string>;
+  /** The file's SQL, applied statement by statement in one transaction (unless the header says no-transaction). */
   sql: pulumi.Input<string>;
-  /** sha256 hex of the file (infra/migrations.ts). */
+  /** sha256 hex of the file (loadMigrations()). */
   checksum: pulumi.Input<string>;
   /** Apply even when a newer version is already recorded. Default false. */
   allowOutOfOrder?: pulumi.Input<boolean>;
@@ -57,12 +60,10 @@ export interface MigrationInputs extends CommonInputs {
 }
 
 export interface MigrationOutputs extends MigrationInputs {
-  /** Checksum of the file's statements (statements.ts): what the history row holds when in sync. */
+  /** Checksum of the file's statements (statementsChecksum): what the history row holds when in sync. */
   statementsChecksum: string;
 }
 
-export const MIGRATION_VERSION_PATTERN = /^\d{14}$/;
-export const MIGRATION_NAME_PATTERN = /^[a-z0-9][a-z0-9_]*$/;
 /** read's `checksum` for a history row without statements. */
 export const NO_RECORDED_STATEMENTS = "(no statements recorded)";
 /** read's `checksum` when the version has no history row (deleted out of band, or no history table). */
@@ -112,6 +113,14 @@ async function sqlProblem(sql: unknown, file: string, noTransaction: boolean): P
   }
 }
 
+function checksumProblem(value: unknown, sql: unknown): string | undefined {
+  if (typeof value !== "string" || !/^[0-9a-f]{64}$/.test(value)) return "must be the sha256 hex (64 lowercase hex digits) of the file";
+  if (isKnownString(sql) && sha256Hex(sql) !== value) {
+    return `is ${value} but the sha256 of sql is ${sha256Hex(sql)}; take both from the same file (loadMigrations())`;
+  }
+  return undefined;
+}
+
 function immutabilityError(version: string, name: string, applied: string, now: string): Error {
   return providerError(
     `migration ${version}_${name} was applied with checksum ${applied}; the file now has ${now}. ` +
@@ -121,37 +130,27 @@ function immutabilityError(version: string, name: string, applied: string, now: 
 
 export const migrationProvider: pulumi.dynamic.ResourceProvider<MigrationInputs, MigrationOutputs> = {
   async check(_olds, news) {
-    const failures: pulumi.dynamic.CheckFailure[] = [];
-    checkConnection(failures, news.connection);
-    checkProperty(failures, "version", news.version, (value) =>
-      typeof value === "string" && MIGRATION_VERSION_PATTERN.test(value)
-        ? undefined
-        : "must be 14 digits, the file's UTC timestamp (YYYYMMDDHHMMSS), e.g. 20260128100000",
-    );
-    checkProperty(failures, "name", news.name, (value) =>
-      typeof value === "string" && MIGRATION_NAME_PATTERN.test(value)
-        ? undefined
-        : "must be lowercase letters, digits and underscores, starting with a letter or digit (the file name after the version)",
-    );
-    const file = isKnownString(news.version) && isKnownString(news.name) ? migrationFileName(news.version, news.name) : "sql";
-    if (!isUnknown(news.sql)) {
-      const problem = await sqlProblem(news.sql, file, typeof news.sql === "string" && hasNoTransactionMarker(news.sql));
-      if (problem) failures.push({ property: "sql", reason: problem });
-    }
-    checkProperty(failures, "checksum", news.checksum, (value) => {
-      if (typeof value !== "string" || !/^[0-9a-f]{64}$/.test(value)) return "must be the sha256 hex (64 lowercase hex digits) of the file";
-      if (isKnownString(news.sql) && sha256Hex(news.sql) !== value) {
-        return `is ${value} but the sha256 of sql is ${sha256Hex(news.sql)}; take both from the same file (loadMigrations())`;
-      }
-      return undefined;
-    });
-    checkProperty(failures, "allowOutOfOrder", news.allowOutOfOrder, (value) =>
-      value === undefined || typeof value === "boolean" ? undefined : "must be true or false",
-    );
+    const known = isKnownString(news.version) && isKnownString(news.name);
+    const file = known ? migrationFileName(news.version, news.name) : "sql";
+    const failures = [
+      ...connectionFailures(news.connection),
+      ...propertyFailures("version", news.version, (value) =>
+        typeof value === "string" && MIGRATION_VERSION_PATTERN.test(value)
+          ? undefined
+          : "must be 14 digits, the file's UTC timestamp (YYYYMMDDHHMMSS), e.g. 20260128100000",
+      ),
+      ...propertyFailures("name", news.name, (value) =>
+        typeof value === "string" && MIGRATION_NAME_PATTERN.test(value)
+          ? undefined
+          : "must be lowercase letters, digits and underscores, starting with a letter or digit (the file name after the version)",
+      ),
+      ...(isUnknown(news.sql) ? [] : failure("sql", await sqlProblem(news.sql, file, typeof news.sql === "string" && hasNoTransactionMarker(news.sql)))),
+      ...propertyFailures("checksum", news.checksum, (value) => checksumProblem(value, news.sql)),
+      ...propertyFailures("allowOutOfOrder", news.allowOutOfOrder, optionalBoolean),
+    ];
     if (news.downSql !== undefined && !isUnknown(news.downSql)) {
-      const downFile = isKnownString(news.version) && isKnownString(news.name) ? migrationFileName(news.version, news.name, ".down.sql") : "downSql";
-      const problem = await sqlProblem(news.downSql, downFile, false);
-      if (problem) failures.push({ property: "downSql", reason: problem });
+      const downFile = known ? migrationFileName(news.version, news.name, ".down.sql") : "downSql";
+      failures.push(...failure("downSql", await sqlProblem(news.downSql, downFile, false)));
     }
     return { inputs: resolveInputs(news), failures };
   },
@@ -221,30 +220,9 @@ export const migrationProvider: pulumi.dynamic.ResourceProvider<MigrationInputs,
   },
 };
 
-export class Migration extends pulumi.dynamic.Resource {
-  declare public readonly version: pulumi.Output<string>;
-  declare public readonly name: pulumi.Output<string>;
-  declare public readonly sql: pulumi.Output<string>;
-  declare public readonly checksum: pulumi.Output<string>;
-  declare public readonly allowOutOfOrder: pulumi.Output<boolean>;
-  declare public readonly downSql: pulumi.Output<string | undefined>;
-  declare public readonly statementsChecksum: pulumi.Output<string>;
-  declare public readonly connection: pulumi.Output<string>;
-  declare public readonly providerVersion: pulumi.Output<string>;
-
-  constructor(name: string, args: MigrationArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      migrationProvider,
-      name,
-      {
-        ...args,
-        connection: pulumi.secret(args.connection),
-        providerVersion: providerVersion(__dirname),
-        statementsChecksum: undefined,
-      },
-      withSecretConnection(opts),
-      "postgres",
-      "Migration",
-    );
-  }
-}
+/** pulumi-nodejs:dynamic/postgres:Migration */
+export const Migration = dynamicResource<MigrationArgs, MigrationOutputs>(
+  { provider: migrationProvider, module: "postgres", type: "Migration", folder: __dirname, secrets: POSTGRES_SECRETS },
+  (args) => ({ ...args, statementsChecksum: undefined }),
+);
+export type Migration = InstanceType<typeof Migration>;

@@ -1,21 +1,41 @@
-// Syntax checks of the names the Grant resource takes, with the real PostgreSQL grammar
-// (libpg-query): the object is put in a GRANT statement that is parsed, never executed,
-// and the parse tree must hold exactly that one object of the expected shape. Whether the
-// object exists is the database's business, at create time (check runs at preview, before
-// the migration that creates it).
+// The Grant vocabulary (privileges, object types, the grant's text), defined once for the
+// Grant resource, the program's declared admin surface and the tests; and the syntax checks of
+// the names the Grant resource takes, with the real PostgreSQL grammar (libpg-query): the
+// object is put in a GRANT statement that is parsed, never executed, and the parse tree must
+// hold exactly that one object of the expected shape. Whether the object exists is the
+// database's business, at create time (check runs at preview, before the migration that
+// creates it).
 
+export type Privilege = "execute" | "usage" | "select";
 export type GrantObjectType = "function" | "table" | "schema";
+
+/** The one privilege each object type takes here. */
+export const PRIVILEGE_FOR_OBJECT_TYPE: Record<GrantObjectType, Privilege> = {
+  function: "execute",
+  table: "select",
+  schema: "usage",
+};
+
+export const GRANT_OBJECT_TYPES = Object.keys(PRIVILEGE_FOR_OBJECT_TYPE) as GrantObjectType[];
+
+/** One privilege of one role on one object, as the Grant resource's inputs name it. */
+export interface GrantSpec {
+  role: string;
+  privilege: Privilege;
+  objectType: GrantObjectType;
+  /** Schema-qualified; functions with their argument types, e.g. `analytics.manual_refresh()`. */
+  object: string;
+}
+
+/** `grant execute on function analytics.manual_refresh() to authenticated`: the statement, as messages and tests write it. */
+export function grantText(grant: GrantSpec): string {
+  return `grant ${grant.privilege} on ${grant.objectType} ${grant.object} to ${grant.role}`;
+}
 
 /** A role name as pg_roles.rolname holds it: lowercase identifier characters, at most 63 bytes. */
 export const ROLE_NAME_PATTERN = /^[a-z_][a-z0-9_$]*$/;
 
 const PROBE_ROLE = "probe_role";
-/** The statement each object type is parsed in. */
-const PROBE_PREFIX: Record<GrantObjectType, string> = {
-  function: "grant execute on function ",
-  table: "grant select on table ",
-  schema: "grant usage on schema ",
-};
 
 const EXAMPLES: Record<GrantObjectType, string> = {
   function: "a schema-qualified function with its argument types, e.g. analytics.manual_refresh() or public.custom_access_token_hook(jsonb)",
@@ -71,7 +91,7 @@ export async function grantObjectProblem(objectType: GrantObjectType, object: st
   if (object.trim() === "") return `required: ${EXAMPLES[objectType]}`;
   let statements: GrantNode[];
   try {
-    const result = (await parse(`${PROBE_PREFIX[objectType]}${object} to ${PROBE_ROLE}`)) as { stmts?: Array<{ stmt: GrantNode }> };
+    const result = (await parse(grantText({ role: PROBE_ROLE, privilege: PRIVILEGE_FOR_OBJECT_TYPE[objectType], objectType, object }))) as { stmts?: Array<{ stmt: GrantNode }> };
     statements = (result.stmts ?? []).map((raw) => raw.stmt);
   } catch (error) {
     if (!(error as { sqlDetails?: unknown }).sqlDetails) throw error;

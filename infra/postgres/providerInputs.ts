@@ -1,48 +1,35 @@
-// What the four providers share in check and diff: unknown values during preview, failures
-// that name the property, and diffs that report real changes only.
-import type { CheckFailure } from "@pulumi/pulumi/dynamic";
+// What the four Postgres providers share in check and diff besides the toolkit: the
+// connection's check, names PostgreSQL would truncate, and diffs that report real changes only.
+import type * as pulumi from "@pulumi/pulumi";
+import { CheckFailure, isUnknown, propertyFailures } from "../toolkit";
 import { connectionProblem } from "./connection";
 
-/**
- * The value the engine sends for an input that is not known yet during preview (an output of
- * a resource still to be created). Same as @pulumi/pulumi/runtime/rpc's unknownValue; a test
- * keeps them equal.
- */
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+/** The argument every Postgres resource takes besides its own. */
+export interface PostgresArgs {
+  /**
+   * PostgreSQL URL with the password (secret): postgresql://user:password@host:port/database,
+   * sslmode as libpq reads it (disable, prefer, require, verify-ca, verify-full). For CronJob,
+   * the database must be pg_cron's cron.database_name.
+   */
+  connection: pulumi.Input<string>;
+}
 
 /** Inputs every Postgres resource has besides its own. */
 export interface CommonInputs {
   connection: string;
-  /** Fingerprint of infra/postgres (infra/providerVersion.ts); a change is an update, never a replacement. */
+  /** Fingerprint of the provider code (infra/toolkit/providerVersion.ts); a change is an update, never a replacement. */
   providerVersion?: string;
 }
 
-export function isUnknown(value: unknown): boolean {
-  return value === UNKNOWN;
-}
-
-export function isKnownString(value: unknown): value is string {
-  return typeof value === "string" && value !== UNKNOWN;
-}
-
-/** Adds a failure for the property when validate finds a problem; skipped while the value is unknown. */
-export function checkProperty<T>(
-  failures: CheckFailure[],
-  property: string,
-  value: T,
-  validate: (value: T) => string | undefined,
-): void {
-  if (isUnknown(value)) return;
-  const reason = validate(value);
-  if (reason) failures.push({ property, reason });
-}
+/** The secret every Postgres resource takes: the database URL with its password. */
+export const POSTGRES_SECRETS = ["connection"] as const;
 
 export function requiredString(value: unknown): string | undefined {
   return typeof value === "string" && value.trim() !== "" ? undefined : "required: a non-empty string";
 }
 
-export function checkConnection(failures: CheckFailure[], connection: unknown): void {
-  checkProperty(failures, "connection", connection, connectionProblem);
+export function connectionFailures(connection: unknown): CheckFailure[] {
+  return propertyFailures("connection", connection, connectionProblem);
 }
 
 /** Identifier length limit of PostgreSQL (NAMEDATALEN - 1), in bytes. */
@@ -79,3 +66,4 @@ export function diffProperties(
 
 /** Keys that change only what is stored, never the database. */
 export const STORED_ONLY_KEYS: readonly string[] = ["connection", "providerVersion"];
+

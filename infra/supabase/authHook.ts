@@ -9,12 +9,12 @@
 // The rules are the Supabase CLI's (pg-functions takes no secrets) and Supabase Auth's (each
 // part a plain identifier). Register the hook only after its function and grants exist: a hook
 // whose function is missing or not executable by supabase_auth_admin breaks every login.
-import * as pulumi from "@pulumi/pulumi";
-import { providerVersion } from "../providerVersion";
+import type * as pulumi from "@pulumi/pulumi";
+import { dynamicResource, failure, propertyFailures } from "../toolkit";
 import { isManagementApiError } from "./client";
-import { credentialFailures, resolveCredentials } from "./credentials";
+import { credentialFailures, resolveCredentials, type ManagementApiArgs } from "./credentials";
 import { getAuthConfig, updateCustomAccessTokenHook } from "./managementApi";
-import { CheckFailure, credentialChanged, definedOnly, isUnknown, projectRefFailures } from "./providerSupport";
+import { API_SECRETS, credentialChanged, definedOnly, projectRefFailures } from "./providerSupport";
 import type { AuthConfig } from "./spec";
 
 export const SUPPORTED_HOOKS = ["custom_access_token"] as const;
@@ -72,22 +72,23 @@ export function pgFunctionsUriProblem(uri: unknown): string | undefined {
 }
 
 async function check(_olds: AuthHookInputs, news: AuthHookInputs): Promise<pulumi.dynamic.CheckResult<AuthHookInputs>> {
-  const failures: CheckFailure[] = [...projectRefFailures(news.projectRef)];
-  if (!isUnknown(news.hook) && !(SUPPORTED_HOOKS as readonly string[]).includes(news.hook)) {
-    failures.push({ property: "hook", reason: `hook ${JSON.stringify(news.hook ?? null)} is not supported; use one of: ${SUPPORTED_HOOKS.join(", ")}` });
-  }
-  if (!isUnknown(news.enabled) && typeof news.enabled !== "boolean") {
-    failures.push({ property: "enabled", reason: `enabled must be true or false, got ${JSON.stringify(news.enabled ?? null)}` });
-  }
-  const uriProblem = isUnknown(news.uri) ? undefined : pgFunctionsUriProblem(news.uri);
-  if (uriProblem !== undefined) failures.push({ property: "uri", reason: uriProblem });
-  if (news.secrets !== undefined && news.secrets !== "") {
-    failures.push({
-      property: "secrets",
-      reason: `auth.hook.${news.hook}.secrets is unsupported for pg-functions URI: remove it (only HTTP(S) hooks take secrets)`,
-    });
-  }
-  failures.push(...credentialFailures({ accessToken: news.accessToken, apiUrl: news.apiUrl }));
+  const failures = [
+    ...projectRefFailures(news.projectRef),
+    ...propertyFailures("hook", news.hook, (value) =>
+      (SUPPORTED_HOOKS as readonly string[]).includes(value) ? undefined : `hook ${JSON.stringify(value ?? null)} is not supported; use one of: ${SUPPORTED_HOOKS.join(", ")}`,
+    ),
+    ...propertyFailures("enabled", news.enabled, (value) =>
+      typeof value === "boolean" ? undefined : `enabled must be true or false, got ${JSON.stringify(value ?? null)}`,
+    ),
+    ...propertyFailures("uri", news.uri, pgFunctionsUriProblem),
+    ...failure(
+      "secrets",
+      news.secrets !== undefined && news.secrets !== ""
+        ? `auth.hook.${news.hook}.secrets is unsupported for pg-functions URI: remove it (only HTTP(S) hooks take secrets)`
+        : undefined,
+    ),
+    ...credentialFailures({ accessToken: news.accessToken, apiUrl: news.apiUrl }),
+  ];
   return { inputs: news, failures };
 }
 
@@ -163,38 +164,19 @@ export const authHookProvider: pulumi.dynamic.ResourceProvider<AuthHookInputs, A
   delete: deleteAuthHook,
 };
 
-export interface AuthHookArgs {
+export interface AuthHookArgs extends ManagementApiArgs {
+  /** The project's ref (20 lowercase letters), e.g. a Project's `ref`. */
   projectRef: pulumi.Input<string>;
+  /** custom_access_token, the only hook supported. */
   hook: pulumi.Input<HookName>;
   enabled: pulumi.Input<boolean>;
   /** pg-functions://<database>/<schema>/<function>, e.g. pg-functions://postgres/public/custom_access_token_hook */
   uri: pulumi.Input<string>;
-  /** Management API token (secret); default: SUPABASE_ACCESS_TOKEN when the provider runs. */
-  accessToken?: pulumi.Input<string>;
-  /** Management API base URL; default: SUPABASE_API_URL, else https://api.supabase.com. */
-  apiUrl?: pulumi.Input<string>;
 }
 
-export class AuthHook extends pulumi.dynamic.Resource {
-  declare public readonly projectRef: pulumi.Output<string>;
-  declare public readonly hook: pulumi.Output<HookName>;
-  declare public readonly enabled: pulumi.Output<boolean>;
-  declare public readonly uri: pulumi.Output<string>;
-
-  constructor(name: string, args: AuthHookArgs, opts?: pulumi.CustomResourceOptions) {
-    const props = {
-      ...args,
-      accessToken: args.accessToken === undefined ? undefined : pulumi.secret(args.accessToken),
-      providerVersion: providerVersion(__dirname),
-    };
-    const secrets = ["accessToken"];
-    super(
-      authHookProvider,
-      name,
-      props,
-      { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...secrets] },
-      "supabase",
-      "AuthHook",
-    );
-  }
-}
+/** pulumi-nodejs:dynamic/supabase:AuthHook */
+export const AuthHook = dynamicResource<AuthHookArgs, AuthHookOutputs>(
+  { provider: authHookProvider, module: "supabase", type: "AuthHook", folder: __dirname, secrets: API_SECRETS },
+  (args) => ({ ...args }),
+);
+export type AuthHook = InstanceType<typeof AuthHook>;

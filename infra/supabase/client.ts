@@ -5,6 +5,7 @@
 // client is created per call (it is a small object) instead of being captured.
 import type { Client } from "openapi-fetch";
 import type { paths } from "./management-api";
+import { isErrorLike, redactSecrets } from "../toolkit";
 import type { Credentials } from "./credentials";
 import { HttpMethod, MAX_ATTEMPTS, isRetryableFailure, isRetryableStatus, retryDelayMs } from "./retryPolicy";
 import { apiRuntime } from "./runtime";
@@ -28,10 +29,9 @@ export interface ManagementApiError extends Error {
 }
 
 const MAX_MESSAGE_LENGTH = 500;
-const REDACTED = "[redacted]";
 
 export function isManagementApiError(error: unknown, status?: number): error is ManagementApiError {
-  if (!(error instanceof Error) || error.name !== "ManagementApiError") return false;
+  if (!isErrorLike(error) || error.name !== "ManagementApiError") return false;
   return status === undefined || (error as ManagementApiError).status === status;
 }
 
@@ -41,11 +41,6 @@ export function openClient(credentials: Credentials): ManagementApiClient {
     baseUrl: credentials.baseUrl,
     headers: { Authorization: `Bearer ${credentials.token}`, Accept: "application/json" },
   });
-}
-
-/** Never let the token through, even if the API or a library echoes it. */
-function redact(text: string, token: string): string {
-  return token === "" ? text : text.split(token).join(REDACTED);
 }
 
 /** The API's own words: {message}, {error}, {msg}, or a short text body. */
@@ -71,7 +66,7 @@ function apiError(
 ): ManagementApiError {
   const where = context ? `${operation} (${context})` : operation;
   const tries = attempts > 1 ? ` (gave up after ${attempts} attempts)` : "";
-  const error = new Error(redact(`${where} failed: ${detail}${tries}`, token)) as ManagementApiError;
+  const error = new Error(redactSecrets(`${where} failed: ${detail}${tries}`, token)) as ManagementApiError;
   error.name = "ManagementApiError";
   error.operation = operation;
   error.status = status;
@@ -79,15 +74,10 @@ function apiError(
   return error;
 }
 
-interface ErrorLike {
-  name: string;
-  message: string;
-  cause?: { code?: string; message?: string };
-}
-
-/** Duck-typed: fetch's errors may come from another realm (e.g. under jest), defeating instanceof. */
-function isErrorLike(error: unknown): error is ErrorLike {
-  return typeof error === "object" && error !== null && typeof (error as ErrorLike).name === "string" && typeof (error as ErrorLike).message === "string";
+/** What fetch's "fetch failed" carries: the network error underneath. */
+function causeOf(error: Error): string | undefined {
+  const cause = error.cause as { code?: string; message?: string } | undefined;
+  return cause?.code ?? cause?.message;
 }
 
 /**
@@ -100,7 +90,7 @@ function describeFailure(error: unknown, baseUrl: string, timeoutMs: number): st
     return `no complete response within ${timeoutMs / 1000} s (request timeout)`;
   }
   if (error.name === "TypeError" && error.message === "fetch failed") {
-    return `could not reach ${baseUrl}: ${error.cause?.code ?? error.cause?.message ?? "network error"}`;
+    return `could not reach ${baseUrl}: ${causeOf(error) ?? "network error"}`;
   }
   if (error.name === "SyntaxError") return `the response body is not valid JSON (${error.message})`;
   throw error;

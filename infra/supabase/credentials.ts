@@ -4,6 +4,7 @@
 // supabase:apiUrl); otherwise SUPABASE_ACCESS_TOKEN and SUPABASE_API_URL are read when the
 // provider method runs, not when the program starts, so a CI refresh or destroy works with
 // nothing but the environment.
+import type * as pulumi from "@pulumi/pulumi";
 
 export const DEFAULT_API_URL = "https://api.supabase.com";
 export const ACCESS_TOKEN_ENV = "SUPABASE_ACCESS_TOKEN";
@@ -16,6 +17,14 @@ export const MISSING_TOKEN_MESSAGE =
 export interface Credentials {
   token: string;
   baseUrl: string;
+}
+
+/** The credential arguments of every Management API resource. */
+export interface ManagementApiArgs {
+  /** Management API token (secret); default: SUPABASE_ACCESS_TOKEN when the provider runs. */
+  accessToken?: pulumi.Input<string>;
+  /** Management API base URL; default: SUPABASE_API_URL, else https://api.supabase.com. */
+  apiUrl?: pulumi.Input<string>;
 }
 
 export interface CredentialInputs {

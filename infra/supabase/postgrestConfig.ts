@@ -5,12 +5,12 @@
 // entry that is already there, in its place. It records which entries it added, and delete
 // removes only those. read reports the declared schemas that are still exposed (`schemas`,
 // so one removed in the dashboard is drift) and the whole live list (`exposedSchemas`).
-import * as pulumi from "@pulumi/pulumi";
-import { providerVersion } from "../providerVersion";
+import type * as pulumi from "@pulumi/pulumi";
+import { CheckFailure, dynamicResource, isUnknown } from "../toolkit";
 import { isManagementApiError } from "./client";
-import { credentialFailures, resolveCredentials, type Credentials } from "./credentials";
+import { credentialFailures, resolveCredentials, type Credentials, type ManagementApiArgs } from "./credentials";
 import { getPostgrestConfig, updatePostgrestSchemas } from "./managementApi";
-import { CheckFailure, credentialChanged, definedOnly, isUnknown, projectRefFailures, sameSet } from "./providerSupport";
+import { API_SECRETS, credentialChanged, definedOnly, projectRefFailures, sameSet } from "./providerSupport";
 
 /** The schema this stack's admin API lives in. */
 export const REQUIRED_SCHEMA = "analytics";
@@ -181,39 +181,16 @@ export const postgrestConfigProvider: pulumi.dynamic.ResourceProvider<PostgrestC
   delete: deletePostgrestConfig,
 };
 
-export interface PostgrestConfigArgs {
+export interface PostgrestConfigArgs extends ManagementApiArgs {
+  /** The project's ref (20 lowercase letters), e.g. a Project's `ref`. */
   projectRef: pulumi.Input<string>;
   /** Schemas the Data API must expose; must include "analytics". Existing entries are kept. */
   schemas: pulumi.Input<pulumi.Input<string>[]>;
-  /** Management API token (secret); default: SUPABASE_ACCESS_TOKEN when the provider runs. */
-  accessToken?: pulumi.Input<string>;
-  /** Management API base URL; default: SUPABASE_API_URL, else https://api.supabase.com. */
-  apiUrl?: pulumi.Input<string>;
 }
 
-export class PostgrestConfig extends pulumi.dynamic.Resource {
-  declare public readonly projectRef: pulumi.Output<string>;
-  /** Declared schemas that are exposed (after a refresh: those still exposed). */
-  declare public readonly schemas: pulumi.Output<string[]>;
-  declare public readonly addedSchemas: pulumi.Output<string[]>;
-  declare public readonly exposedSchemas: pulumi.Output<string[]>;
-
-  constructor(name: string, args: PostgrestConfigArgs, opts?: pulumi.CustomResourceOptions) {
-    const props = {
-      addedSchemas: undefined,
-      exposedSchemas: undefined,
-      ...args,
-      accessToken: args.accessToken === undefined ? undefined : pulumi.secret(args.accessToken),
-      providerVersion: providerVersion(__dirname),
-    };
-    const secrets = ["accessToken"];
-    super(
-      postgrestConfigProvider,
-      name,
-      props,
-      { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...secrets] },
-      "supabase",
-      "PostgrestConfig",
-    );
-  }
-}
+/** pulumi-nodejs:dynamic/supabase:PostgrestConfig */
+export const PostgrestConfig = dynamicResource<PostgrestConfigArgs, PostgrestConfigOutputs>(
+  { provider: postgrestConfigProvider, module: "supabase", type: "PostgrestConfig", folder: __dirname, secrets: API_SECRETS },
+  (args) => ({ addedSchemas: undefined, exposedSchemas: undefined, ...args }),
+);
+export type PostgrestConfig = InstanceType<typeof PostgrestConfig>;

@@ -17,9 +17,9 @@
 // deleted project (404) reads as gone, so `pulumi preview --refresh` shows it must be created
 // again (unlike terraform-provider-supabase, which drops it silently). A project that is not
 // ACTIVE_HEALTHY (e.g. paused) is drift too, and the next update waits for it or says why not.
-import * as pulumi from "@pulumi/pulumi";
-import { providerVersion } from "../providerVersion";
-import { credentialFailures, resolveCredentials, type Credentials } from "./credentials";
+import type * as pulumi from "@pulumi/pulumi";
+import { CheckFailure, dynamicResource, isUnknown } from "../toolkit";
+import { credentialFailures, resolveCredentials, type Credentials, type ManagementApiArgs } from "./credentials";
 import { isManagementApiError } from "./client";
 import {
   applyComputeAddon,
@@ -33,14 +33,7 @@ import {
   renameProject,
   updateDatabasePassword,
 } from "./managementApi";
-import {
-  CheckFailure,
-  credentialChanged,
-  definedOnly,
-  initializationError,
-  isUnknown,
-  projectRefFailures,
-} from "./providerSupport";
+import { credentialChanged, definedOnly, initializationError, projectRefFailures } from "./providerSupport";
 import { apiRuntime } from "./runtime";
 import {
   COMPUTE_ADDON_PREFIX,
@@ -536,13 +529,9 @@ export const projectProvider: pulumi.dynamic.ResourceProvider<ProjectInputs, Pro
 
 // ------------------------------------------------------------------------------ resource
 
-interface ProjectCommonArgs {
+interface ProjectCommonArgs extends ManagementApiArgs {
   /** The database password (secret), e.g. a @pulumi/random RandomPassword's result. */
   dbPass: pulumi.Input<string>;
-  /** Management API token (secret); default: SUPABASE_ACCESS_TOKEN when the provider runs. */
-  accessToken?: pulumi.Input<string>;
-  /** Management API base URL; default: SUPABASE_API_URL, else https://api.supabase.com. */
-  apiUrl?: pulumi.Input<string>;
   /** How long create waits for ACTIVE_HEALTHY and healthy services; default 10. */
   provisioningTimeoutMinutes?: pulumi.Input<number>;
 }
@@ -572,40 +561,14 @@ export interface AdoptedProjectArgs extends ProjectCommonArgs {
 
 export type ProjectArgs = NewProjectArgs | AdoptedProjectArgs;
 
-export class Project extends pulumi.dynamic.Resource {
-  declare public readonly ref: pulumi.Output<string>;
-  declare public readonly name: pulumi.Output<string>;
-  declare public readonly organizationSlug: pulumi.Output<string>;
-  declare public readonly region: pulumi.Output<string>;
-  declare public readonly instanceSize: pulumi.Output<string | undefined>;
-  declare public readonly status: pulumi.Output<string>;
-  /** https://<ref>.supabase.co */
-  declare public readonly apiUrl: pulumi.Output<string>;
-  declare public readonly dbHost: pulumi.Output<string>;
-  /** Session-pooler URL with the password and sslmode=require (secret). */
-  declare public readonly connection: pulumi.Output<string>;
+/** pulumi-nodejs:dynamic/supabase:Project */
+export const Project = dynamicResource<ProjectArgs, ProjectOutputs>(
+  { provider: projectProvider, module: "supabase", type: "Project", folder: __dirname, secrets: ["connection", "dbPass", "accessToken"] },
+  // Every output is listed, so the resource exposes it even when no input sets it.
+  (args) => ({ ...PROJECT_OUTPUTS, ...args }),
+);
+export type Project = InstanceType<typeof Project>;
 
-  constructor(name: string, args: ProjectArgs, opts?: pulumi.CustomResourceOptions) {
-    const props = {
-      // Every output is listed, so the resource exposes it even when no input sets it.
-      ref: undefined,
-      name: undefined,
-      organizationSlug: undefined,
-      region: undefined,
-      instanceSize: undefined,
-      status: undefined,
-      apiUrl: undefined,
-      dbHost: undefined,
-      connection: undefined,
-      ...args,
-      dbPass: pulumi.secret(args.dbPass),
-      accessToken: args.accessToken === undefined ? undefined : pulumi.secret(args.accessToken),
-      providerVersion: providerVersion(__dirname),
-    };
-    const secrets = ["connection", "dbPass", "accessToken"];
-    super(projectProvider, name, props, { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...secrets] }, "supabase", "Project");
-    // The engine marks it secret through additionalSecretOutputs; this also holds where no
-    // engine runs (mocks), so no consumer ever sees the URL with its password in clear.
-    this.connection = pulumi.secret(this.connection);
-  }
-}
+const PROJECT_OUTPUTS = Object.fromEntries(
+  ["ref", "name", "organizationSlug", "region", "instanceSize", "status", "apiUrl", "dbHost", "connection"].map((key) => [key, undefined]),
+);

@@ -1,27 +1,16 @@
-// Small pieces the three Supabase providers share.
-import type * as pulumi from "@pulumi/pulumi";
+// Small pieces the three Supabase providers share besides the toolkit.
+import { CheckFailure, isErrorLike, propertyFailures } from "../toolkit";
 import { PROJECT_REF_PATTERN } from "./spec";
 
-export type CheckFailure = pulumi.dynamic.CheckFailure;
-
-/** The engine's placeholder for a value not known during preview (e.g. project.ref before create). */
-const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-
-export function isUnknown(value: unknown): boolean {
-  return value === UNKNOWN_VALUE;
-}
+/** The secrets of the Management API resources: the token. */
+export const API_SECRETS = ["accessToken"] as const;
 
 export function projectRefFailures(projectRef: unknown, property = "projectRef"): CheckFailure[] {
-  if (isUnknown(projectRef)) return [];
-  if (typeof projectRef !== "string" || !PROJECT_REF_PATTERN.test(projectRef)) {
-    return [
-      {
-        property,
-        reason: `${property} must be a Supabase project ref (20 lowercase letters, as in https://<ref>.supabase.co), got ${JSON.stringify(projectRef ?? null)}`,
-      },
-    ];
-  }
-  return [];
+  return propertyFailures(property, projectRef, (value) =>
+    typeof value === "string" && PROJECT_REF_PATTERN.test(value)
+      ? undefined
+      : `${property} must be a Supabase project ref (20 lowercase letters, as in https://<ref>.supabase.co), got ${JSON.stringify(value ?? null)}`,
+  );
 }
 
 /**
@@ -44,7 +33,7 @@ export function definedOnly<T extends object>(value: T): T {
  * update on the next `pulumi up`.
  */
 export function initializationError(cause: unknown, id: string, properties: object): Error {
-  const message = cause instanceof Error ? cause.message : String(cause);
+  const message = isErrorLike(cause) ? cause.message : String(cause);
   return Object.assign(new Error(message), { id, properties: definedOnly(properties), reasons: [message] });
 }
 

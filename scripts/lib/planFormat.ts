@@ -1,5 +1,5 @@
 // Renders a MigrationPlan as terminal text and as Markdown for a pull-request comment.
-import { MigrationPlan, MigrationState, PlanEntry } from "./migrationPlan";
+import type { MigrationPlan, MigrationState, PlanEntry } from "./migrationPlan";
 
 /** GitHub refuses comments over 65,536 characters; leave room for the preview beside the plan. */
 export const MAX_MARKDOWN_CHARS = 40_000;

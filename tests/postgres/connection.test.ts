@@ -1,9 +1,6 @@
 // sslmode as libpq means it, against real servers: the test cluster (no TLS) and a second
 // throwaway cluster with TLS whose certificate is signed by a private CA, as Supabase's
 // pooler certificate is signed by Supabase's own CA.
-import { execFileSync } from "node:child_process";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import {
   APPLICATION_NAME,
   CONNECT_TIMEOUT_MS,
@@ -12,9 +9,9 @@ import {
   STATEMENT_TIMEOUT,
   withDatabase,
 } from "../../infra/postgres/connection";
-import { ClusterState, startCluster, stopCluster } from "../support/cluster";
-import { deployerUrl, withClient } from "../support/db";
+import { deployerUrl } from "../support/db";
 import { rejectionOf } from "./support";
+import { startTlsServer, TlsServer, withParams } from "./tlsServer";
 
 interface SessionFacts {
   ssl: boolean;
@@ -33,12 +30,6 @@ async function sessionFacts(url: string): Promise<SessionFacts> {
     );
     return rows[0];
   });
-}
-
-function withParams(url: string, params: Record<string, string>): string {
-  const parsed = new URL(url);
-  for (const [key, value] of Object.entries(params)) parsed.searchParams.set(key, value);
-  return parsed.toString();
 }
 
 describe("connection settings", () => {
@@ -85,57 +76,17 @@ describe("connection settings", () => {
 });
 
 describe("TLS against a server with a private CA", () => {
-  let cluster: ClusterState;
-  let certs: string;
-  let url: string;
-
-  function openssl(...args: string[]): void {
-    execFileSync("openssl", args, { cwd: certs, stdio: ["ignore", "ignore", "pipe"] });
-  }
-
-  /** A CA and a server certificate for DNS name `localhost` only (not for 127.0.0.1), like a pooler's. */
-  function makeCertificates(): void {
-    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
-      "-subj", "/CN=Test Private Root CA", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
-    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "other-ca.key", "-out", "other-ca.pem", "-days", "2",
-      "-subj", "/CN=Some Other CA", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
-    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost");
-    fs.writeFileSync(path.join(certs, "server.ext"), "subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\n");
-    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "server.ext");
-    fs.chmodSync(path.join(certs, "server.key"), 0o600);
-    if (process.getuid?.() === 0) {
-      // The server runs as `postgres` when the tests run as root; it must own its key.
-      const uid = Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" }).trim());
-      const gid = Number(execFileSync("id", ["-g", "postgres"], { encoding: "utf8" }).trim());
-      for (const file of fs.readdirSync(certs)) fs.chownSync(path.join(certs, file), uid, gid);
-    }
-  }
+  let server: TlsServer;
 
   beforeAll(async () => {
-    cluster = await startCluster();
-    certs = path.join(cluster.clusterDir as string, "certs");
-    fs.mkdirSync(certs);
-    fs.chmodSync(certs, 0o755);
-    makeCertificates();
-    await withClient(cluster.adminUrl, async (client) => {
-      await client.query(`alter system set ssl_cert_file = '${path.join(certs, "server.pem")}'`);
-      await client.query(`alter system set ssl_key_file = '${path.join(certs, "server.key")}'`);
-      await client.query("alter system set ssl = on");
-      await client.query("select pg_reload_conf()");
-    });
-    // Configuring TLS is the cluster owner's; connecting is the deployer's.
-    url = cluster.deployerUrl;
+    server = await startTlsServer();
   }, 120_000);
 
   afterAll(() => {
-    if (cluster) stopCluster(cluster);
+    server?.stop();
   });
 
-  function at(host: string, params: Record<string, string>): string {
-    const parsed = new URL(withParams(url, params));
-    parsed.hostname = host;
-    return parsed.toString();
-  }
+  const at = (host: string, params: Record<string, string>) => server.at(host, params);
 
   it("sslmode=require encrypts without verifying the certificate (libpq, not node-postgres's verify-full)", async () => {
     expect((await sessionFacts(at("127.0.0.1", { sslmode: "require" }))).ssl).toBe(true);
@@ -147,7 +98,7 @@ describe("TLS against a server with a private CA", () => {
   });
 
   it("verify-full checks the certificate against sslrootcert and the host name", async () => {
-    const ca = path.join(certs, "ca.pem");
+    const ca = server.ca;
     expect((await sessionFacts(at("localhost", { sslmode: "verify-full", sslrootcert: ca }))).ssl).toBe(true);
     const wrongName = await rejectionOf(sessionFacts(at("127.0.0.1", { sslmode: "verify-full", sslrootcert: ca })));
     expect(wrongName.message).toMatch(/does not match certificate's altnames/);
@@ -156,10 +107,10 @@ describe("TLS against a server with a private CA", () => {
   });
 
   it("verify-ca (and require with sslrootcert) check the certificate but not the host name", async () => {
-    const ca = path.join(certs, "ca.pem");
+    const ca = server.ca;
     expect((await sessionFacts(at("127.0.0.1", { sslmode: "verify-ca", sslrootcert: ca }))).ssl).toBe(true);
     expect((await sessionFacts(at("127.0.0.1", { sslmode: "require", sslrootcert: ca }))).ssl).toBe(true);
-    const other = path.join(certs, "other-ca.pem");
+    const other = server.otherCa;
     await rejectionOf(sessionFacts(at("127.0.0.1", { sslmode: "require", sslrootcert: other })));
   });
 });

@@ -2,7 +2,8 @@
 // otherwise race on the object's catalog row ("tuple concurrently updated", XX000) when the
 // engine runs them in parallel. Proven with lock states, not timing.
 import { Client } from "pg";
-import { grantProvider, GrantInputs, MIGRATION_LOCK_KEY } from "../../infra/postgres";
+import { MIGRATION_LOCK_KEY } from "../../infra/migrations";
+import { grantProvider, GrantInputs } from "../../infra/postgres";
 import { queryRows, useFreshDatabase } from "./support";
 
 const SETUP_SQL = "create schema probe; create table probe.facts (id int);";

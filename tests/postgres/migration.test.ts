@@ -1,16 +1,8 @@
 // The Migration provider against a real PostgreSQL 15: apply, history rules, failures that
 // point at the statement, no-transaction files, drift of the history row, down files, and
 // concurrent deployers.
-import { sha256Hex } from "../../infra/migrations";
-import {
-  MIGRATION_LOCK_KEY,
-  migrationProvider,
-  MigrationInputs,
-  MigrationOutputs,
-  NO_RECORDED_STATEMENTS,
-  NOT_RECORDED,
-  statementsChecksum,
-} from "../../infra/postgres";
+import { MIGRATION_LOCK_KEY, sha256Hex, statementsChecksum } from "../../infra/migrations";
+import { migrationProvider, MigrationInputs, MigrationOutputs, NO_RECORDED_STATEMENTS, NOT_RECORDED } from "../../infra/postgres";
 import { withClient } from "../support/db";
 import { queryRows, rejectionOf, useFreshDatabase } from "./support";
 

@@ -1,8 +1,8 @@
 // The real sql/migrations/ set through the Migration provider, twice: the first pass applies
 // every file in version order, the second adopts every one of them without running any SQL
 // (an event trigger would see any DDL).
-import { loadMigrations } from "../../infra/migrations";
-import { migrationProvider, MigrationInputs, MigrationOutputs, splitStatements } from "../../infra/postgres";
+import { loadMigrations, splitStatements } from "../../infra/migrations";
+import { migrationProvider, MigrationInputs, MigrationOutputs } from "../../infra/postgres";
 import { createFreshDatabase, FreshDatabase, withClient } from "../support/db";
 import { queryRows } from "./support";
 

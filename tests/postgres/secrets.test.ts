@@ -176,7 +176,7 @@ describe("the resource classes", () => {
 describe("unknown values", () => {
   it("uses the engine's unknown sentinel", async () => {
     const rpc = await import("@pulumi/pulumi/runtime/rpc");
-    const { UNKNOWN } = await import("../../infra/postgres/providerInputs");
+    const { UNKNOWN } = await import("../../infra/toolkit");
     expect(UNKNOWN).toBe(rpc.unknownValue);
     expect(pulumi.runtime).toBeDefined();
   });

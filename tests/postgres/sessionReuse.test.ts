@@ -48,4 +48,28 @@ describe("deploy sessions", () => {
     const [{ alive }] = await queryRows<{ alive: boolean }>(url, "select exists (select 1 from pg_stat_activity where pid = $1) as alive", [before]);
     expect(alive).toBe(false);
   });
+
+  it("reports a session the server ends during an operation as that operation's error, without ending the process", async () => {
+    const url = database().url;
+    let pid = 0;
+    const error = await rejectionOf(
+      withDatabase(url, "terminated", async (client) => {
+        pid = (await client.query<{ pid: number }>("select pg_backend_pid() as pid")).rows[0].pid;
+        await queryRows(url, "select pg_terminate_backend($1)", [pid]);
+        // The server's goodbye arrives while no query runs: the session emits 'error' then.
+        await waitUntilGone(url, pid);
+        await new Promise((resolve) => setImmediate(resolve));
+        await client.query("select 1");
+      }),
+    );
+    expect(error.message).toMatch(/^terminated on \S+: .*(not queryable|terminat)/);
+    expect(await backendPid(url)).not.toBe(pid);
+  });
 });
+
+async function waitUntilGone(url: string, pid: number): Promise<void> {
+  for (;;) {
+    const [{ alive }] = await queryRows<{ alive: boolean }>(url, "select exists (select 1 from pg_stat_activity where pid = $1) as alive", [pid]);
+    if (!alive) return;
+  }
+}

@@ -1,8 +1,7 @@
 // How a migration file becomes statements (the real parser's boundaries, the Supabase CLI's
 // text), where they sit in the file, and how secrets are cut out of messages.
-import { redactSecrets } from "../../infra/postgres/errors";
-import { lineAndColumn, splitStatements, statementsChecksum, statementsProblem } from "../../infra/postgres/statements";
-import { sha256Hex } from "../../infra/migrations";
+import { lineAndColumn, sha256Hex, splitStatements, statementsChecksum, statementsProblem } from "../../infra/migrations";
+import { redactSecrets } from "../../infra/toolkit";
 
 async function texts(sql: string): Promise<string[]> {
   return (await splitStatements(sql, "test.sql")).map((statement) => statement.text);

@@ -1,16 +1,26 @@
 // `npm run plan` against the real test database: the four states, version order, pending SQL,
-// local-only without a database, and that the plan only ever reads.
+// local-only without a database, that the plan only ever reads, and that it connects with the
+// providers' own code (libpq's sslmode) to a server that only speaks TLS.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Client } from "pg";
-import { loadMigrations, MigrationFile, parseMigrationFile } from "../../infra/migrations";
-import { applyMigration } from "../../infra/postgres/migrationHistory";
-import { splitStatements } from "../../infra/postgres/statements";
-import { buildPlan, planMigrations, readHistory, withReadOnlyTransaction } from "../../scripts/lib/migrationPlan";
+import {
+  applyMigration,
+  buildPlan,
+  loadMigrations,
+  MigrationFile,
+  parseMigrationFile,
+  readHistory,
+  splitStatements,
+  statementsChecksum as recordedChecksum,
+  withContentChecksums,
+  withReadOnlyTransaction,
+} from "../../infra/migrations";
+import { planMigrations } from "../../scripts/lib/migrationPlan";
 import { formatPlanMarkdown, formatPlanText } from "../../scripts/lib/planFormat";
 import { runPlanCommand } from "../../scripts/lib/planCommand";
-import { recordedChecksum, withContentChecksums } from "../../scripts/lib/contentChecksum";
+import { startTlsServer, TlsServer } from "../postgres/tlsServer";
 import { createFreshDatabase, FreshDatabase, withClient } from "../support/db";
 
 const FILES: Record<string, string> = {
@@ -137,7 +147,7 @@ test("an unreachable database gives a local-only plan that says why, without the
   const unreachable = "postgres://postgres:topsecret@127.0.0.1:1/postgres";
   const { out, io } = captureIo();
   expect(await runPlanCommand(["--database-url", unreachable], io)).toBe(0);
-  expect(out.stdout).toMatch(/^Migration plan from local files only; postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:1\/postgres is not reachable: connect ECONNREFUSED/);
+  expect(out.stdout).toMatch(/^Migration plan from local files only; postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:1\/postgres is not reachable: reading the migration history on 127\.0\.0\.1:1\/postgres: connect ECONNREFUSED/);
   expect(out.stdout).not.toContain("topsecret");
 });
 
@@ -209,5 +219,34 @@ describe("the plan never writes", () => {
     } finally {
       await empty.drop();
     }
+  });
+});
+
+describe("against a server that only speaks TLS, with a certificate from a private CA (as Supabase's pooler)", () => {
+  let server: TlsServer;
+
+  beforeAll(async () => {
+    server = await startTlsServer();
+    await server.requireTls();
+  }, 120_000);
+
+  afterAll(() => {
+    server?.stop();
+  });
+
+  test("sslmode=require reads the history as libpq would: encrypted, the certificate not verified", async () => {
+    const url = server.at("127.0.0.1", { sslmode: "require" });
+    // node-postgres on its own reads sslmode=require as verify-full and refuses this server.
+    const plainPg = new Client({ connectionString: url });
+    await expect(plainPg.connect()).rejects.toThrow(/certificate/);
+    const plan = await planMigrations(local, url, "tls");
+    expect(plan).toMatchObject({ source: "database", database: "tls" });
+    expect(plan.entries.map((e) => e.state)).toEqual(["pending", "pending", "pending"]);
+  });
+
+  test("sslmode=disable is refused by the server, and the plan says so", async () => {
+    const plan = await planMigrations(local, server.at("127.0.0.1", { sslmode: "disable" }), "plain");
+    expect(plan.source).toBe("local-only");
+    expect(plan.note).toMatch(/^plain is not reachable: .*no encryption \(SQLSTATE 28000\)/);
   });
 });

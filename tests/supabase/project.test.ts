@@ -481,6 +481,6 @@ describe("Project secrets", () => {
     const error = await rejectionOf(projectProvider.read!(id, outs) as Promise<unknown>);
     expect(error.message).toContain("GET /v1/projects/{ref}");
     expect(error.message).not.toContain(token);
-    expect(error.message).toContain("echoing [redacted] back");
+    expect(error.message).toContain("echoing *** back");
   });
 });

@@ -3,7 +3,7 @@
 // way the dynamic-provider host loads it and run against the fake Management API.
 import * as pulumi from "@pulumi/pulumi";
 import { AuthHook, PostgrestConfig, Project } from "../../infra/supabase";
-import { providerVersion } from "../../infra/providerVersion";
+import { providerVersion } from "../../infra/toolkit";
 import * as path from "node:path";
 import { useFakeManagementApi } from "./helpers";
 

@@ -8,10 +8,7 @@
 // trailing semicolon and surrounding whitespace. A comment after the last semicolon is
 // recorded as a statement of its own, as the CLI does. So for ordinary files the recorded
 // statements are the CLI's, and a migration applied by either tool is recognised by the other.
-//
-// The recorded content's checksum is sha256 hex of JSON.stringify(statements): the history
-// table has no checksum column, and this is defined only by what the row holds.
-import { providerError } from "./errors";
+import { providerError } from "../toolkit";
 
 export interface Statement {
   /** 1-based, as in error messages. */
@@ -30,16 +27,6 @@ interface RawStatement {
   stmt?: Record<string, { kind?: string }>;
   stmt_location?: number;
   stmt_len?: number;
-}
-
-export function sha256Hex(text: string): string {
-  const { createHash } = require("node:crypto") as typeof import("node:crypto");
-  return createHash("sha256").update(text).digest("hex");
-}
-
-/** The checksum of recorded content: sha256 hex of JSON.stringify(statements). */
-export function statementsChecksum(statements: readonly string[]): string {
-  return sha256Hex(JSON.stringify(statements));
 }
 
 function codePoints(text: string): number {

@@ -14,10 +14,23 @@
 //   - recorded with other statements: refused, applied migrations are immutable;
 //   - not recorded but older than the newest recorded version: refused as out of order,
 //     unless allowOutOfOrder (or the stack itself is restoring a row it recorded before).
-import type { Client } from "pg";
-import { asPgError, describePgError, providerError, hasSqlState, ProviderError } from "./errors";
-import { inTransaction, LOCK_TIMEOUT, MIGRATION_LOCK_WAIT, MIGRATION_STATEMENT_TIMEOUT, STATEMENT_TIMEOUT } from "./connection";
-import { lineAndColumn, Statement, statementsChecksum } from "./statements";
+//
+// The same rules decide a plan's states (verdict below), so `npm run plan` says what a deploy
+// will do. The plan reads the history in a READ ONLY transaction (readHistory).
+import type { ClientBase } from "pg";
+import {
+  asPgError,
+  describePgError,
+  hasSqlState,
+  inTransaction,
+  LOCK_TIMEOUT,
+  providerError,
+  ProviderError,
+  STATEMENT_TIMEOUT,
+} from "../toolkit";
+import { statementsChecksum } from "./checksums";
+import { migrationFileName } from "./files";
+import { lineAndColumn, Statement } from "./statements";
 
 /**
  * The advisory lock key every deployer of this project takes while applying migrations
@@ -25,6 +38,12 @@ import { lineAndColumn, Statement, statementsChecksum } from "./statements";
  * only together with every tool that applies migrations to the same database.
  */
 export const MIGRATION_LOCK_KEY = 740_610_001;
+/** Longest single statement of a migration (creating and populating materialized views takes a while). */
+export const MIGRATION_STATEMENT_TIMEOUT = "30min";
+/** Longest wait for another deployer (or the Supabase CLI) to finish applying migrations. */
+export const MIGRATION_LOCK_WAIT = "10min";
+/** A plan waits on nobody: the history table is small and only read. */
+const PLAN_STATEMENT_TIMEOUT = "15s";
 
 /** The Supabase CLI's statements (pkg/migration/history.go), run only when something is missing. */
 const CREATE_HISTORY_TABLE_SQL = [
@@ -50,6 +69,8 @@ const INSERT_HISTORY_SQL = "insert into supabase_migrations.schema_migrations (v
 const REWRITE_HISTORY_SQL = "update supabase_migrations.schema_migrations set name = $2, statements = $3 where version = $1";
 const DELETE_HISTORY_SQL = "delete from supabase_migrations.schema_migrations where version = $1";
 const READ_HISTORY_SQL = "select name, statements from supabase_migrations.schema_migrations where version = $1";
+const READ_ALL_HISTORY_SQL = "select version, name, statements from supabase_migrations.schema_migrations order by version";
+const READ_ONLY_TRANSACTION_SQL = "begin transaction read only";
 const TRANSACTION_LOCK_SQL = "select pg_catalog.pg_advisory_xact_lock($1::bigint)";
 const SESSION_LOCK_SQL = "select pg_catalog.pg_advisory_lock($1::bigint)";
 const SESSION_UNLOCK_SQL = "select pg_catalog.pg_advisory_unlock($1::bigint)";
@@ -73,12 +94,41 @@ export interface MigrationFileInput {
 export type ApplyOutcome = "applied" | "adopted" | "restored";
 export type ApplyMode = "create" | "repair";
 
-export function migrationFileName(version: string, name: string, suffix = ".sql"): string {
-  return `${version}_${name}${suffix}`;
+/** One row of the history table. */
+export interface RecordedMigration {
+  version: string;
+  name: string | null;
+  statements: string[] | null;
+}
+
+/**
+ * How a migration stands against the history, by the rules above: applied (recorded with
+ * these statements, or without statements: adopted), changed-after-apply (recorded with other
+ * statements), pending (not recorded; out of order when a newer version is).
+ */
+export interface Verdict {
+  state: "applied" | "changed-after-apply" | "pending";
+  /** Recorded without statements (an old Supabase CLI, `migration repair`): adopted, statements filled in. */
+  recordedWithoutStatements?: true;
+  /** The recorded statements' checksum, when there are some. */
+  recordedChecksum?: string;
+  outOfOrder?: true;
+}
+
+export function verdict(
+  version: string,
+  contentChecksum: string | undefined,
+  row: Pick<RecordedMigration, "statements"> | undefined,
+  newest: string | undefined,
+): Verdict {
+  if (!row) return newest !== undefined && newest > version ? { state: "pending", outOfOrder: true } : { state: "pending" };
+  if (row.statements === null) return { state: "applied", recordedWithoutStatements: true };
+  const recordedChecksum = statementsChecksum(row.statements);
+  return { state: recordedChecksum === contentChecksum ? "applied" : "changed-after-apply", recordedChecksum };
 }
 
 /** What the history row holds for a version; undefined when there is no row (or no table). */
-export async function readRecordedStatements(client: Client, version: string): Promise<{ statements: string[] | null } | undefined> {
+export async function readRecordedStatements(client: ClientBase, version: string): Promise<{ statements: string[] | null } | undefined> {
   try {
     const { rows } = await client.query<{ statements: string[] | null }>(READ_HISTORY_SQL, [version]);
     return rows[0];
@@ -88,13 +138,13 @@ export async function readRecordedStatements(client: Client, version: string): P
   }
 }
 
-async function ensureHistoryTable(client: Client): Promise<void> {
+async function ensureHistoryTable(client: ClientBase): Promise<void> {
   const { rows } = await client.query<{ ready: boolean }>(HISTORY_TABLE_READY_SQL);
   if (rows[0].ready) return;
   for (const statement of CREATE_HISTORY_TABLE_SQL) await client.query(statement);
 }
 
-async function setTimeouts(client: Client, lockTimeout: string, statementTimeout: string, local: boolean): Promise<void> {
+async function setTimeouts(client: ClientBase, lockTimeout: string, statementTimeout: string, local: boolean): Promise<void> {
   await client.query(TIMEOUTS_SQL, [lockTimeout, statementTimeout, local]);
 }
 
@@ -103,7 +153,7 @@ async function setTimeouts(client: Client, lockTimeout: string, statementTimeout
  * then locks the history table, creating it first when `create` is set. False when the table
  * does not exist and was not created.
  */
-async function lockHistoryInTransaction(client: Client, create: boolean): Promise<boolean> {
+async function lockHistoryInTransaction(client: ClientBase, create: boolean): Promise<boolean> {
   await setTimeouts(client, MIGRATION_LOCK_WAIT, MIGRATION_STATEMENT_TIMEOUT, true);
   await client.query(TRANSACTION_LOCK_SQL, [MIGRATION_LOCK_KEY]);
   if (create) {
@@ -123,7 +173,7 @@ async function lockHistoryInTransaction(client: Client, create: boolean): Promis
  * engine runs independent resources in parallel, and without the lock the later writer fails
  * with "tuple concurrently updated" (XX000) instead of waiting.
  */
-export async function underMigrationLock<T>(client: Client, fn: () => Promise<T>): Promise<T> {
+export async function underMigrationLock<T>(client: ClientBase, fn: () => Promise<T>): Promise<T> {
   return inTransaction(client, async () => {
     await setTimeouts(client, MIGRATION_LOCK_WAIT, STATEMENT_TIMEOUT, true);
     await client.query(TRANSACTION_LOCK_SQL, [MIGRATION_LOCK_KEY]);
@@ -154,21 +204,19 @@ function outOfOrderError(file: string, newest: string): ProviderError {
  * history rules; "repair" is the stack restoring what it applied before: a deleted row is
  * re-applied whatever its order, an edited row is rewritten to the file's statements.
  */
-async function applyUnderLock(client: Client, file: string, migration: MigrationFileInput, mode: ApplyMode, run: () => Promise<void>): Promise<ApplyOutcome> {
+async function applyUnderLock(client: ClientBase, file: string, migration: MigrationFileInput, mode: ApplyMode, run: () => Promise<void>): Promise<ApplyOutcome> {
   const texts = migration.statements.map((statement) => statement.text);
   const expected = statementsChecksum(texts);
   const { rows } = await client.query<{ recorded: boolean; statements: string[] | null; newest: string | null }>(HISTORY_STATE_SQL, [migration.version]);
   const state = rows[0];
-  if (state.recorded) {
-    const recorded = state.statements === null ? undefined : statementsChecksum(state.statements);
-    if (recorded === expected) return "adopted";
-    if (recorded !== undefined && mode === "create") throw changedContentError(file, recorded, expected);
+  const found = verdict(migration.version, expected, state.recorded ? state : undefined, state.newest ?? undefined);
+  if (found.state === "applied" && !found.recordedWithoutStatements) return "adopted";
+  if (found.state === "changed-after-apply" && mode === "create") throw changedContentError(file, found.recordedChecksum as string, expected);
+  if (found.state !== "pending") {
     await client.query(REWRITE_HISTORY_SQL, [migration.version, migration.name, texts]);
     return mode === "create" ? "adopted" : "restored";
   }
-  if (mode === "create" && !migration.allowOutOfOrder && state.newest !== null && state.newest > migration.version) {
-    throw outOfOrderError(file, state.newest);
-  }
+  if (found.outOfOrder && mode === "create" && !migration.allowOutOfOrder) throw outOfOrderError(file, state.newest as string);
   await run();
   await client.query(INSERT_HISTORY_SQL, [migration.version, migration.name, texts]);
   return "applied";
@@ -194,7 +242,7 @@ export function statementError(file: string, sql: string, statement: Statement, 
   return providerError(lines.join("\n"), pgError.code);
 }
 
-async function runStatements(client: Client, file: string, sql: string, statements: Statement[], outcome: string): Promise<void> {
+async function runStatements(client: ClientBase, file: string, sql: string, statements: Statement[], outcome: string): Promise<void> {
   for (const statement of statements) {
     try {
       await client.query(statement.text);
@@ -215,7 +263,7 @@ const NOT_RECORDED =
  * no-transaction file, its single statement under the session lock (see applyUnderLock for
  * the modes).
  */
-export async function applyMigration(client: Client, migration: MigrationFileInput, mode: ApplyMode): Promise<ApplyOutcome> {
+export async function applyMigration(client: ClientBase, migration: MigrationFileInput, mode: ApplyMode): Promise<ApplyOutcome> {
   const file = migrationFileName(migration.version, migration.name);
   if (!migration.noTransaction) {
     return inTransaction(client, async () => {
@@ -241,7 +289,7 @@ export async function applyMigration(client: Client, migration: MigrationFileInp
  * Runs a down file and deletes the history row, under the migration lock. Nothing happens
  * when the version is not recorded (already reverted, or never applied).
  */
-export async function revertMigration(client: Client, version: string, name: string, downSql: string, down: Statement[]): Promise<boolean> {
+export async function revertMigration(client: ClientBase, version: string, name: string, downSql: string, down: Statement[]): Promise<boolean> {
   const file = migrationFileName(version, name, ".down.sql");
   return inTransaction(client, async () => {
     if (!(await lockHistoryInTransaction(client, false))) return false;
@@ -250,5 +298,31 @@ export async function revertMigration(client: Client, version: string, name: str
     await runStatements(client, file, downSql, down, NOT_REVERTED);
     await client.query(DELETE_HISTORY_SQL, [version]);
     return true;
+  });
+}
+
+/**
+ * Runs fn inside `begin transaction read only` and always rolls back: any write attempted
+ * inside fails with SQLSTATE 25006 (read_only_sql_transaction).
+ */
+export async function withReadOnlyTransaction<T>(client: ClientBase, fn: (client: ClientBase) => Promise<T>): Promise<T> {
+  await client.query(READ_ONLY_TRANSACTION_SQL);
+  try {
+    await setTimeouts(client, LOCK_TIMEOUT, PLAN_STATEMENT_TIMEOUT, true);
+    return await fn(client);
+  } finally {
+    await client.query("rollback");
+  }
+}
+
+/** The whole history in version order, read only; empty when there is no history table yet. */
+export async function readHistory(client: ClientBase): Promise<RecordedMigration[]> {
+  return withReadOnlyTransaction(client, async (tx) => {
+    try {
+      return (await tx.query<RecordedMigration>(READ_ALL_HISTORY_SQL)).rows;
+    } catch (error) {
+      if (hasSqlState(error, ...HISTORY_MISSING)) return [];
+      throw error;
+    }
   });
 }

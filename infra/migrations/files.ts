@@ -1,13 +1,20 @@
 // Reads sql/migrations/: `<14-digit UTC timestamp>_<name>.sql`, applied in version order.
 // The program makes one Migration resource per file; `npm run plan` and the tests read the
 // same list, so every consumer agrees on versions, names and checksums.
-import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { sha256Hex } from "./checksums";
 
-export const MIGRATIONS_DIR = path.resolve(__dirname, "../sql/migrations");
-export const MIGRATION_FILE_PATTERN = /^(\d{14})_([a-z0-9][a-z0-9_]*)\.sql$/;
-export const DOWN_FILE_PATTERN = /^(\d{14})_([a-z0-9][a-z0-9_]*)\.down\.sql$/;
+const REPOSITORY_ROOT = path.resolve(__dirname, "../..");
+export const MIGRATIONS_DIR = path.join(REPOSITORY_ROOT, "sql/migrations");
+/** A version: the file's 14-digit UTC timestamp (YYYYMMDDHHMMSS). */
+const VERSION = "\\d{14}";
+/** A name: lowercase letters, digits and underscores, not starting with an underscore. */
+const NAME = "[a-z0-9][a-z0-9_]*";
+export const MIGRATION_VERSION_PATTERN = new RegExp(`^${VERSION}$`);
+export const MIGRATION_NAME_PATTERN = new RegExp(`^${NAME}$`);
+export const MIGRATION_FILE_PATTERN = new RegExp(`^(${VERSION})_(${NAME})\\.sql$`);
+export const DOWN_FILE_PATTERN = new RegExp(`^(${VERSION})_(${NAME})\\.down\\.sql$`);
 /** A header line that makes the Migration provider run the file outside a transaction. */
 export const NO_TRANSACTION_MARKER = /^--\s*migration:\s*no-transaction\s*$/m;
 
@@ -31,8 +38,9 @@ export class MigrationFileError extends Error {
   }
 }
 
-export function sha256Hex(text: string | Buffer): string {
-  return createHash("sha256").update(text).digest("hex");
+/** `<version>_<name><suffix>`: the file name of a migration (or, with ".down.sql", of its down file). */
+export function migrationFileName(version: string, name: string, suffix = ".sql"): string {
+  return `${version}_${name}${suffix}`;
 }
 
 /** The leading comment block: where the no-transaction marker must stand. */
@@ -71,7 +79,7 @@ export function parseMigrationFile(file: string, sql: string): MigrationFile {
  * All migrations of a folder in version order. Refuses anything that is not a migration or
  * its down file, and duplicate versions, naming the file and the fix.
  */
-export function loadMigrations(dir: string = MIGRATIONS_DIR, relativeTo = path.resolve(__dirname, "..")): MigrationFile[] {
+export function loadMigrations(dir: string = MIGRATIONS_DIR, relativeTo = REPOSITORY_ROOT): MigrationFile[] {
   if (!fs.existsSync(dir)) throw new MigrationFileError(path.relative(relativeTo, dir), "migrations folder not found");
   const entries = fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
   const downFiles = new Map<string, { file: string; sql: string }>();
@@ -81,7 +89,7 @@ export function loadMigrations(dir: string = MIGRATIONS_DIR, relativeTo = path.r
     if (!entry.isFile()) throw new MigrationFileError(file, "not a file; sql/migrations holds only .sql files");
     const down = DOWN_FILE_PATTERN.exec(entry.name);
     if (down) {
-      downFiles.set(`${down[1]}_${down[2]}`, { file, sql: fs.readFileSync(path.join(dir, entry.name), "utf8") });
+      downFiles.set(migrationFileName(down[1], down[2], ""), { file, sql: fs.readFileSync(path.join(dir, entry.name), "utf8") });
       continue;
     }
     if (!entry.name.endsWith(".sql")) {
@@ -98,7 +106,7 @@ export function loadMigrations(dir: string = MIGRATIONS_DIR, relativeTo = path.r
     seen.set(migration.version, migration.file);
   }
   for (const [key, down] of downFiles) {
-    const migration = migrations.find((m) => `${m.version}_${m.name}` === key);
+    const migration = migrations.find((m) => migrationFileName(m.version, m.name, "") === key);
     if (!migration) throw new MigrationFileError(down.file, "down file without a matching migration; rename or remove it");
     migration.downSql = down.sql;
   }
