@@ -1,5 +1,6 @@
-// End to end: the real program (target postgres) deployed by the engine-faithful harness
-// against the real cron database, then redeployed, drifted, extended and tampered with.
+// End to end: the real program (target postgres) deployed through deploy() (the test engine:
+// Pulumi's runtime and dynamic-provider plugin) against the real cron database, then
+// redeployed, drifted, extended and tampered with.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -11,6 +12,8 @@ import { deploy, DeployError, DeployState, refresh } from "../support/deploy";
 import { ADMIN_USER_ID, attempt, Caller, CALLER_NAMES, MEMBER_USER_ID, NO_ROLE_USER_ID } from "../support/securityMatrix";
 
 const VERSIONS = loadMigrations().map((migration) => migration.version);
+/** Each deploy starts the program and the provider plugin: a guard against a hang, not a measurement. */
+const DEPLOY_TIMEOUT = 240_000;
 const ADMIN_CLAIMS = { sub: ADMIN_USER_ID, role: "authenticated", user_role: "admin" };
 const ADMIN_FUNCTIONS = ADMIN_GRANTS.filter((grant) => grant.objectType === "function").map((grant) => grant.object);
 
@@ -58,7 +61,7 @@ describe("deploying target postgres end to end", () => {
     );
     expect(result.outputs).toMatchObject({ target: "postgres", migrationVersions: VERSIONS, refreshSchedule: "*/30 * * * *", databaseUrl: "[secret]" });
     expect(JSON.stringify(result.outputs)).not.toContain("postgres:postgres@");
-  });
+  }, DEPLOY_TIMEOUT);
 
   it("records every migration, creates pg_cron and the 30-minute job, and applies the grants", async () => {
     const recorded = await query<{ version: string }>(url, "select version from supabase_migrations.schema_migrations order by version");
@@ -149,7 +152,7 @@ describe("deploying target postgres end to end", () => {
     const result = await deploy({ databaseUrl: url, config: { migrationsDir }, state });
     expect(result.changes).toEqual([]);
     state = result.state;
-  });
+  }, DEPLOY_TIMEOUT);
 
   it("refresh reports exactly the drift made out of band, and the next deploy restores it", async () => {
     const revoked = ALL_GRANTS.find((grant) => grant.object === "analytics.manual_refresh()")!;
@@ -176,7 +179,7 @@ describe("deploying target postgres end to end", () => {
     expect((await refresh({ databaseUrl: url, state })).drift).toEqual([]);
     const [job] = await query<{ schedule: string }>(url, "select schedule from cron.job where jobname = 'refresh-analytics-views'");
     expect(job.schedule).toBe("*/30 * * * *");
-  });
+  }, 2 * DEPLOY_TIMEOUT);
 
   it("a new migration file: only it is applied", async () => {
     fs.writeFileSync(
@@ -187,7 +190,7 @@ describe("deploying target postgres end to end", () => {
     expect(result.changes).toEqual([{ name: "migration-20260301000000", type: "pulumi-nodejs:dynamic/postgres:Migration", op: "create" }]);
     expect(result.outputs.migrationVersions).toEqual([...VERSIONS, "20260301000000"]);
     state = result.state;
-  });
+  }, DEPLOY_TIMEOUT);
 
   it("editing an applied file fails with the immutability message and changes nothing", async () => {
     const file = fs.readdirSync(migrationsDir).find((name) => name.startsWith(VERSIONS[0]))!;
@@ -198,5 +201,5 @@ describe("deploying target postgres end to end", () => {
     await expect(attempt).rejects.toThrow(/immutable/);
     expect(await query(url, "select version, name, statements from supabase_migrations.schema_migrations order by version")).toEqual(before);
     expect(await query(url, "select to_regclass('public.sneaky') as sneaky")).toEqual([{ sneaky: null }]);
-  });
+  }, DEPLOY_TIMEOUT);
 });
