@@ -7,14 +7,17 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { ALL_GRANTS, grantResourceName } from "../../infra/adminSurface";
 import { loadMigrations, MIGRATIONS_DIR } from "../../infra/migrations";
-import { acquireCronDatabase, CronDatabase, withClient } from "../support/db";
+import { withClient } from "../support/db";
 import { displayOutputs } from "../support/engine/engine";
 import { isSecret } from "../support/engine/wire";
 import { engineFailure, postgresStack, StackEngine } from "./stackEngine";
+import { OwnCluster, startOwnCluster } from "./ownCluster";
 
 const VERSIONS = loadMigrations().map((migration) => migration.version);
 const JOB = "refresh-analytics-views";
 const EVERY_RESOURCE = ["extension-pg_cron", ...VERSIONS.map((version) => `migration-${version}`), ...ALL_GRANTS.map(grantResourceName), `cron-${JOB}`].sort();
+/** Starting a cluster of its own (initdb and the bootstrap) on a busy machine. */
+const CLUSTER_START_TIMEOUT = 180_000;
 /** Guards against a hung program; not a measurement. */
 const RUN_TIMEOUT = 240_000;
 
@@ -35,20 +38,20 @@ function copyMigrations(): string {
 const ops = (changes: { op: string; name: string }[]) => changes.map((change) => `${change.op} ${change.name}`).sort();
 
 describe("the local stack through the real runtime", () => {
-  let database: CronDatabase;
+  let database: OwnCluster;
   let url: string;
   let stack: StackEngine;
   const migrationsDir = copyMigrations();
   const revoked = ALL_GRANTS.find((grant) => grant.object === "analytics.manual_refresh()")!;
 
   beforeAll(async () => {
-    database = await acquireCronDatabase();
+    database = await startOwnCluster();
     url = database.url;
     stack = postgresStack(url);
-  });
+  }, CLUSTER_START_TIMEOUT);
   afterAll(async () => {
     await stack?.dispose();
-    await database?.release();
+    database?.stop();
     fs.rmSync(migrationsDir, { recursive: true, force: true });
   });
 

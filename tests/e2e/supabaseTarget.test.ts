@@ -1,28 +1,31 @@
 // Target supabase, whole, through the test engine and the real runtime: stack `dev` as its
 // files configure it, the Management API played by the spec-validating fake, the database
 // reached through a session pooler stand-in (TLS, postgres.<ref>, the project's password)
-// in front of the local cluster's cron database. RandomPassword is the engine's stand-in.
+// in front of the cron database of a local cluster. RandomPassword is the engine's stand-in.
 import { ALL_GRANTS, grantResourceName } from "../../infra/adminSurface";
 import { loadMigrations } from "../../infra/migrations";
-import { acquireCronDatabase, CronDatabase, withClient } from "../support/db";
+import { withClient } from "../support/db";
 import { displayOutputs } from "../support/engine/engine";
 import { isSecret } from "../support/engine/wire";
 import { FakeManagementApi, startFakeManagementApi } from "../support/fakeManagementApi";
 import { SessionPooler } from "./sessionPooler";
 import { projectStack, StackEngine } from "./stackEngine";
+import { OwnCluster, startOwnCluster } from "./ownCluster";
 
 const VERSIONS = loadMigrations().map((migration) => migration.version);
+/** Starting a cluster of its own (initdb and the bootstrap) on a busy machine. */
+const CLUSTER_START_TIMEOUT = 180_000;
 /** Guards against a hang (provisioning polls included); not a measurement. */
 const RUN_TIMEOUT = 300_000;
 
 describe("target supabase end to end against the fake Management API", () => {
-  let database: CronDatabase;
+  let database: OwnCluster;
   let fake: FakeManagementApi;
   let pooler: SessionPooler;
   let stack: StackEngine;
 
   beforeAll(async () => {
-    database = await acquireCronDatabase();
+    database = await startOwnCluster();
     fake = await startFakeManagementApi();
     pooler = await SessionPooler.start({ databaseUrl: database.url, passwordFor: (ref) => fake.projects.get(ref)?.dbPass });
     stack = projectStack({
@@ -31,12 +34,12 @@ describe("target supabase end to end against the fake Management API", () => {
       secretConfig: ["supabase:accessToken"],
       env: { ...process.env, ...pooler.routeEnvironment(/\.pooler\.supabase\.com$/) },
     });
-  });
+  }, CLUSTER_START_TIMEOUT);
   afterAll(async () => {
     await stack?.dispose();
     await pooler?.stop();
     await fake?.close();
-    await database?.release();
+    database?.stop();
   });
 
 

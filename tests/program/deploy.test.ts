@@ -1,5 +1,5 @@
 // End to end: the real program (target postgres) deployed through deploy() (the test engine:
-// Pulumi's runtime and dynamic-provider plugin) against the real cron database, then
+// Pulumi's runtime and dynamic-provider plugin) against the cron database of a cluster of its own, then
 // redeployed, drifted, extended and tampered with.
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -7,11 +7,14 @@ import * as path from "node:path";
 import { Client } from "pg";
 import { ADMIN_GRANTS, ALL_GRANTS, ANALYTICS_VIEWS, grantResourceName } from "../../infra/adminSurface";
 import { loadMigrations, MIGRATIONS_DIR } from "../../infra/migrations";
-import { acquireCronDatabase, CronDatabase, withClient } from "../support/db";
+import { withClient } from "../support/db";
 import { deploy, DeployError, DeployState, refresh } from "../support/deploy";
 import { ADMIN_USER_ID, attempt, Caller, CALLER_NAMES, MEMBER_USER_ID, NO_ROLE_USER_ID } from "../support/securityMatrix";
+import { OwnCluster, startOwnCluster } from "../e2e/ownCluster";
 
 const VERSIONS = loadMigrations().map((migration) => migration.version);
+/** Starting a cluster of its own (initdb and the bootstrap) on a busy machine. */
+const CLUSTER_START_TIMEOUT = 180_000;
 /** Each deploy starts the program and the provider plugin: a guard against a hang, not a measurement. */
 const DEPLOY_TIMEOUT = 240_000;
 const ADMIN_CLAIMS = { sub: ADMIN_USER_ID, role: "authenticated", user_role: "admin" };
@@ -33,17 +36,17 @@ async function query<T>(url: string, sql: string, params: unknown[] = []): Promi
 }
 
 describe("deploying target postgres end to end", () => {
-  let database: CronDatabase;
+  let database: OwnCluster;
   let url: string;
   let state: DeployState;
   const migrationsDir = copyMigrations();
 
   beforeAll(async () => {
-    database = await acquireCronDatabase();
+    database = await startOwnCluster();
     url = database.url;
-  });
+  }, CLUSTER_START_TIMEOUT);
   afterAll(async () => {
-    await database?.release();
+    database?.stop();
     fs.rmSync(migrationsDir, { recursive: true, force: true });
   });
 

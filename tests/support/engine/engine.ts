@@ -402,19 +402,21 @@ export class Engine {
         await deployment.finish();
       } catch (error) {
         if (!isError(error)) throw error;
-        return this.fail(error, deployment, exit.output, options.dryRun ? undefined : { resources: deployment.next });
+        return this.fail(error, deployment, exit.output, options.dryRun);
       }
     }
-    if (failure) return this.fail(failure, deployment, exit.output, options.dryRun ? undefined : deployment.partialState());
+    if (failure) return this.fail(failure, deployment, exit.output, options.dryRun);
     const next: DeployState = { resources: deployment.next };
     if (!options.dryRun) this.writeState(next);
     return { changes: deployment.changes, state: next, outputs: deployment.stackOutputs, drift, policy: deployment.policy, output: exit.output };
   }
 
-  private fail(error: Error, deployment: Deployment, output: string, state: DeployState | undefined): never {
-    if (state) this.writeState(state);
+  /** Records what a failed update did (a preview did nothing) and throws. */
+  private fail(error: Error, deployment: Deployment, output: string, dryRun: boolean): never {
+    const state = dryRun ? this.readState() : deployment.partialState();
+    if (!dryRun) this.writeState(state);
     const diagnostics = error instanceof PolicyViolation ? error.diagnostics : deployment.policy;
-    throw new EngineError(error, deployment.changes, state ?? this.readState(), output, diagnostics);
+    throw new EngineError(error, dryRun ? [] : deployment.changes, state, output, diagnostics);
   }
 
   /** `pulumi destroy --yes`: every resource deleted, dependents first (protected ones stop it). */
