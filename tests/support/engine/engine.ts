@@ -335,8 +335,12 @@ export class Engine {
         child.on("error", reject);
         child.on("close", resolve);
       });
-      // What `pulumi up` shows: the program's own output and the diagnostics it logged.
-      const logged = monitor.logs.map((entry) => `${entry.severity}: ${entry.message}`).join("\n");
+      // What `pulumi up` shows: the program's own output and the diagnostics it logged (debug
+      // ones, which the SDK fills with whole RPC payloads, only show with --debug).
+      const logged = monitor.logs
+        .filter((entry) => entry.severity !== "debug")
+        .map((entry) => `${entry.severity}: ${entry.message}`)
+        .join("\n");
       return { code, output: `${output}${logged}`, logs: monitor.logs };
     } finally {
       monitor.stop();
