@@ -1,7 +1,7 @@
 // The local stack's life through the test engine and Pulumi's real runtime and dynamic-provider
 // plugin: first up (type-checked with the project's compiler settings, as the CLI runs it), a
 // no-op up, a preview, out-of-band drift found by refresh and restored by up --refresh, a new
-// migration applied alone, an edited applied file refused, and destroy.
+// migration applied alone, an edited applied file refused, a removed one deleted, and destroy.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -160,12 +160,24 @@ describe("the local stack through the real runtime", () => {
   );
 
   it(
+    "a migration file removed from the folder: up deletes its resource (and only that)",
+    async () => {
+      fs.rmSync(path.join(migrationsDir, "20260301000000_track_title_index.sql"));
+      const result = await stack.engine({ migrationsDir }).up({ refresh: true });
+      expect(result.changes).toEqual([{ name: "migration-20260301000000", type: "pulumi-nodejs:dynamic/postgres:Migration", op: "delete" }]);
+      expect(result.state.resources.map((resource) => resource.name)).not.toContain("migration-20260301000000");
+      expect(displayOutputs(result.outputs).migrationVersions).toEqual(VERSIONS);
+    },
+    RUN_TIMEOUT,
+  );
+
+  it(
     "destroy deletes every resource, dependents first, and empties the state",
     async () => {
       const result = await stack.engine({ migrationsDir }).destroy();
       const names = result.changes.map((change) => change.name);
       expect(result.changes.every((change) => change.op === "delete")).toBe(true);
-      expect([...names].sort()).toEqual([...EVERY_RESOURCE, "migration-20260301000000"].sort());
+      expect([...names].sort()).toEqual(EVERY_RESOURCE);
       // The job and the grants go before the extension and the migrations they depend on.
       expect(names.indexOf(`cron-${JOB}`)).toBeLessThan(names.indexOf("extension-pg_cron"));
       expect(names.indexOf(grantResourceName(revoked))).toBeLessThan(names.indexOf(`migration-${VERSIONS[0]}`));

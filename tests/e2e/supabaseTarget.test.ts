@@ -9,7 +9,7 @@ import { displayOutputs } from "../support/engine/engine";
 import { isSecret } from "../support/engine/wire";
 import { FakeManagementApi, startFakeManagementApi } from "../support/fakeManagementApi";
 import { SessionPooler } from "./sessionPooler";
-import { projectStack, StackEngine } from "./stackEngine";
+import { engineFailure, projectStack, StackEngine } from "./stackEngine";
 import { OwnCluster, startOwnCluster } from "./ownCluster";
 
 const VERSIONS = loadMigrations().map((migration) => migration.version);
@@ -79,6 +79,28 @@ describe("target supabase end to end against the fake Management API", () => {
     async () => {
       const result = await stack.engine().up({ refresh: true });
       expect(result.changes).toEqual([]);
+      fake.assertNoViolations();
+    },
+    RUN_TIMEOUT,
+  );
+
+  it(
+    "destroy honours protect (the project stays) and retainOnDelete (the database objects stay)",
+    async () => {
+      const guarded = { protectProject: "true", retainDatabaseObjects: "true" };
+      // Resource options only: no step changes anything, the state records them.
+      expect((await stack.engine(guarded).up()).changes).toEqual([]);
+      const error = await engineFailure(stack.engine(guarded).destroy());
+      expect(error.message).toMatch(/project is protected/);
+      const [project] = [...fake.projects.values()];
+      expect(project.status).toBe("ACTIVE_HEALTHY");
+      // Deleted in reverse order until the protected project: the hook and PostgREST config
+      // through the API, the retained database objects only from the state.
+      expect(error.changes.map((change) => change.name)).toEqual(expect.arrayContaining(["auth-hook-custom-access-token", `cron-refresh-analytics-views`]));
+      expect(error.state.resources.filter((resource) => resource.custom).map((resource) => resource.name).sort()).toEqual(["db-password", "project"]);
+      const jobs = await withClient(database.url, async (client) => (await client.query("select 1 from cron.job where jobname = 'refresh-analytics-views'")).rowCount);
+      expect(jobs).toBe(1);
+      expect(project.auth).toMatchObject({ hook_custom_access_token_enabled: false });
       fake.assertNoViolations();
     },
     RUN_TIMEOUT,

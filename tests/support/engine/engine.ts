@@ -230,7 +230,7 @@ class Deployment {
     const removed = [...this.old.values()].filter((resource) => !kept.has(resource.urn));
     for (const resource of [...this.replaced, ...removed].reverse()) {
       if (!this.dryRun) await this.engine.deleteResource(resource);
-      if (removed.includes(resource)) this.changes.push({ name: resource.name, type: resource.type, op: "delete" });
+      if (resource.custom && removed.includes(resource)) this.changes.push({ name: resource.name, type: resource.type, op: "delete" });
     }
   }
 
