@@ -2,6 +2,7 @@
 // return: pwd/entry from `main` as the CLI derives them, PULUMI_CONFIG as the language host
 // builds it, the state file's secret handling, and RandomPassword's honouring of its inputs.
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { REPO_ROOT } from "../support/cluster";
 import { configEnvironment, programLaunch, pwdAndEntry, stackConfig } from "../support/engine/project";
@@ -15,6 +16,39 @@ describe("how the engine starts the program", () => {
     expect(pwdAndEntry(REPO_ROOT, "infra/index.ts")).toEqual({ pwd: path.join(REPO_ROOT, "infra"), entry: "index.ts" });
     expect(pwdAndEntry(REPO_ROOT, undefined)).toEqual({ pwd: REPO_ROOT, entry: "." });
     expect(() => pwdAndEntry(REPO_ROOT, "nowhere/")).toThrow(/project 'main' could not be read/);
+  });
+
+  it("runtime.options typescript, tsconfig and nodeargs reach the launch as the language host reads them", () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "engine-project-"));
+    try {
+      fs.mkdirSync(path.join(root, "src"));
+      fs.writeFileSync(path.join(root, "src/main.ts"), "export {};\n");
+      fs.writeFileSync(
+        path.join(root, "Pulumi.yaml"),
+        [
+          "name: sample",
+          "main: src/main.ts",
+          "runtime:",
+          "  name: nodejs",
+          "  options:",
+          "    typescript: false",
+          "    tsconfig: tsconfig.pulumi.json",
+          "    nodeargs: --max-old-space-size=4096 --title 'two words'",
+          "",
+        ].join("\n"),
+      );
+      expect(programLaunch(root)).toEqual({
+        project: "sample",
+        rootDirectory: root,
+        pwd: path.join(root, "src"),
+        entry: "main.ts",
+        typescript: false,
+        tsconfig: "tsconfig.pulumi.json",
+        nodeargs: ["--max-old-space-size=4096", "--title", "two words"],
+      });
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it("the working directory has the tsconfig.json the runtime reads, with the project's target and module", () => {
