@@ -59,13 +59,14 @@ export function buildStack(config: StackConfig, migrations: readonly MigrationFi
     protectProject: config.protectProject,
     retainDatabaseObjects: config.retainDatabaseObjects,
   });
+  // Pulumi warns about (and drops) undefined stack outputs: the Supabase-only ones are left out on target postgres.
   return {
     target: config.target,
-    projectRef: foundation.projectRef,
-    apiUrl: foundation.apiUrl,
+    ...(foundation.projectRef ? { projectRef: foundation.projectRef } : {}),
+    ...(foundation.apiUrl ? { apiUrl: foundation.apiUrl } : {}),
     migrationVersions: foundation.migrationVersions,
     refreshSchedule: foundation.refreshSchedule,
-    hookUri: foundation.hookUri,
+    ...(foundation.hookUri ? { hookUri: foundation.hookUri } : {}),
     databaseUrl: foundation.connection,
   };
 }

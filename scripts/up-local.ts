@@ -5,7 +5,10 @@
 //   3. uses a file backend under .local/pulumi-state and a passphrase secrets provider
 //      (PULUMI_CONFIG_PASSPHRASE, default "local": it only guards a loopback URL);
 //   4. selects (or creates) stack `local`, sets databaseUrl as a secret from the cluster,
-//   5. runs `pulumi up --stack local --yes --policy-pack policy` (extra arguments are passed on).
+//   5. runs `pulumi up --stack local --yes --refresh --policy-pack policy` (extra arguments are
+//      passed on). --refresh reads every resource first, so drift made out of band (a cron job
+//      altered, a grant revoked, a migration record deleted) is found and restored; a plain up
+//      compares against the last recorded state only and would report no changes.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -57,7 +60,7 @@ async function main(): Promise<number> {
   }
   run(cli.path, ["stack", "select", "local", "--create", "--secrets-provider", "passphrase"], env);
   run(cli.path, ["config", "set", "--secret", "--stack", "local", "databaseUrl", databaseUrl], env);
-  run(cli.path, ["up", "--stack", "local", "--yes", "--policy-pack", "policy", ...process.argv.slice(2)], env);
+  run(cli.path, ["up", "--stack", "local", "--yes", "--refresh", "--policy-pack", "policy", ...process.argv.slice(2)], env);
   return 0;
 }
 

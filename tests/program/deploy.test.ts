@@ -1,16 +1,22 @@
-// End to end: the real program (target postgres) deployed by the engine-faithful harness
-// against the real cron database, then redeployed, drifted, extended and tampered with.
+// End to end: the real program (target postgres) deployed through deploy() (the test engine:
+// Pulumi's runtime and dynamic-provider plugin) against the cron database of a cluster of its own, then
+// redeployed, drifted, extended and tampered with.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Client } from "pg";
 import { ADMIN_GRANTS, ALL_GRANTS, ANALYTICS_VIEWS, grantResourceName } from "../../infra/adminSurface";
 import { loadMigrations, MIGRATIONS_DIR } from "../../infra/migrations";
-import { acquireCronDatabase, CronDatabase, withClient } from "../support/db";
+import { withClient } from "../support/db";
 import { deploy, DeployError, DeployState, refresh } from "../support/deploy";
 import { ADMIN_USER_ID, attempt, Caller, CALLER_NAMES, MEMBER_USER_ID, NO_ROLE_USER_ID } from "../support/securityMatrix";
+import { OwnCluster, startOwnCluster } from "../e2e/ownCluster";
 
 const VERSIONS = loadMigrations().map((migration) => migration.version);
+/** Starting a cluster of its own (initdb and the bootstrap) on a busy machine. */
+const CLUSTER_START_TIMEOUT = 180_000;
+/** Each deploy starts the program and the provider plugin: a guard against a hang, not a measurement. */
+const DEPLOY_TIMEOUT = 240_000;
 const ADMIN_CLAIMS = { sub: ADMIN_USER_ID, role: "authenticated", user_role: "admin" };
 const ADMIN_FUNCTIONS = ADMIN_GRANTS.filter((grant) => grant.objectType === "function").map((grant) => grant.object);
 
@@ -30,17 +36,17 @@ async function query<T>(url: string, sql: string, params: unknown[] = []): Promi
 }
 
 describe("deploying target postgres end to end", () => {
-  let database: CronDatabase;
+  let database: OwnCluster;
   let url: string;
   let state: DeployState;
   const migrationsDir = copyMigrations();
 
   beforeAll(async () => {
-    database = await acquireCronDatabase();
+    database = await startOwnCluster();
     url = database.url;
-  });
+  }, CLUSTER_START_TIMEOUT);
   afterAll(async () => {
-    await database?.release();
+    database?.stop();
     fs.rmSync(migrationsDir, { recursive: true, force: true });
   });
 
@@ -58,7 +64,7 @@ describe("deploying target postgres end to end", () => {
     );
     expect(result.outputs).toMatchObject({ target: "postgres", migrationVersions: VERSIONS, refreshSchedule: "*/30 * * * *", databaseUrl: "[secret]" });
     expect(JSON.stringify(result.outputs)).not.toContain("postgres:postgres@");
-  });
+  }, DEPLOY_TIMEOUT);
 
   it("records every migration, creates pg_cron and the 30-minute job, and applies the grants", async () => {
     const recorded = await query<{ version: string }>(url, "select version from supabase_migrations.schema_migrations order by version");
@@ -149,7 +155,7 @@ describe("deploying target postgres end to end", () => {
     const result = await deploy({ databaseUrl: url, config: { migrationsDir }, state });
     expect(result.changes).toEqual([]);
     state = result.state;
-  });
+  }, DEPLOY_TIMEOUT);
 
   it("refresh reports exactly the drift made out of band, and the next deploy restores it", async () => {
     const revoked = ALL_GRANTS.find((grant) => grant.object === "analytics.manual_refresh()")!;
@@ -176,7 +182,7 @@ describe("deploying target postgres end to end", () => {
     expect((await refresh({ databaseUrl: url, state })).drift).toEqual([]);
     const [job] = await query<{ schedule: string }>(url, "select schedule from cron.job where jobname = 'refresh-analytics-views'");
     expect(job.schedule).toBe("*/30 * * * *");
-  });
+  }, 2 * DEPLOY_TIMEOUT);
 
   it("a new migration file: only it is applied", async () => {
     fs.writeFileSync(
@@ -188,7 +194,7 @@ describe("deploying target postgres end to end", () => {
     expect(result.changes).toEqual([{ name: "migration-29990301000000", type: "pulumi-nodejs:dynamic/postgres:Migration", op: "create" }]);
     expect(result.outputs.migrationVersions).toEqual([...VERSIONS, "29990301000000"]);
     state = result.state;
-  });
+  }, DEPLOY_TIMEOUT);
 
   it("editing an applied file fails with the immutability message and changes nothing", async () => {
     const file = fs.readdirSync(migrationsDir).find((name) => name.startsWith(VERSIONS[0]))!;
@@ -199,5 +205,5 @@ describe("deploying target postgres end to end", () => {
     await expect(attempt).rejects.toThrow(/immutable/);
     expect(await query(url, "select version, name, statements from supabase_migrations.schema_migrations order by version")).toEqual(before);
     expect(await query(url, "select to_regclass('public.sneaky') as sneaky")).toEqual([{ sneaky: null }]);
-  });
+  }, DEPLOY_TIMEOUT);
 });

@@ -50,7 +50,7 @@ describe("npm run up:local", () => {
     }
   });
 
-  it("with a CLI: starts the embedded database, then selects the stack, sets the secret URL and runs up with the policy pack", async () => {
+  it("with a CLI: starts the embedded database, then selects the stack, sets the secret URL and runs up --refresh with the policy pack", async () => {
     const clusterDir = temporaryDir("up-local-cluster-");
     const cliDir = temporaryDir("up-local-cli-");
     const log = path.join(cliDir, "calls.log");
@@ -76,7 +76,7 @@ describe("npm run up:local", () => {
         "version||",
         `stack select local --create --secrets-provider passphrase|${backend}|local`,
         `config set --secret --stack local databaseUrl ${url}|${backend}|local`,
-        `up --stack local --yes --policy-pack policy|${backend}|local`,
+        `up --stack local --yes --refresh --policy-pack policy|${backend}|local`,
       ]);
       // The database the stack was pointed at is up and bootstrapped.
       const roles = await withClient(url, async (client) => (await client.query("select 1 from pg_roles where rolname = 'supabase_auth_admin'")).rowCount);
