@@ -5,12 +5,14 @@
 import { startCluster, stopCluster } from "../support/cluster";
 
 export interface OwnCluster {
-  /** URL of the cluster's cron database. */
+  /** URL of the cluster's cron database as the deployer: `postgres`, demoted as on Supabase. */
   url: string;
+  /** The same database as the cluster-owning superuser, for fixtures only. */
+  adminUrl: string;
   stop(): void;
 }
 
 export async function startOwnCluster(): Promise<OwnCluster> {
   const state = await startCluster();
-  return { url: state.adminUrl, stop: () => stopCluster(state) };
+  return { url: state.deployerUrl, adminUrl: state.adminUrl, stop: () => stopCluster(state) };
 }

@@ -6,7 +6,7 @@
 // reset before each test, with pg_cron created as the platform creates it (not by the files).
 import { applyMigrations } from "../support/applySql";
 import { acquireCronDatabase, CronDatabase, resetCronDatabase, withClient } from "../support/db";
-import { superuserUrl, SupabaseCli } from "./supabaseCli";
+import { SupabaseCli } from "./supabaseCli";
 
 const SCHEMAS = ["analytics", "public"];
 /** The last file before the migration that typed refresh_views_and_record's empty arrays. */
@@ -24,8 +24,8 @@ describe("supabase db lint at warning level", () => {
   let database: CronDatabase;
 
   async function migratedDatabase(through?: string): Promise<string> {
-    await resetCronDatabase(database.url);
-    await withClient(superuserUrl(database.url), (client) => client.query("create extension if not exists pg_cron schema pg_catalog"));
+    // The reset restores the bootstrap, pg_cron included, as the platform installs it.
+    await resetCronDatabase(database.adminUrl);
     await applyMigrations(database.url, { through });
     return database.url;
   }

@@ -16,7 +16,13 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { MIGRATIONS_DIR } from "../../infra/migrations";
 import { REPO_ROOT } from "../support/cluster";
-import { adminUrl, urlForDatabase } from "../support/db";
+import { adminUrl, urlForDatabase, withClient } from "../support/db";
+
+/** What supautils lets `postgres` do on Supabase for `db lint`, done here by the superuser. */
+const PLPGSQL_CHECK_AS_PLATFORM = {
+  create: "create extension if not exists plpgsql_check schema extensions",
+  drop: "drop extension if exists plpgsql_check",
+} as const;
 
 const execFileAsync = promisify(execFile);
 
@@ -60,11 +66,8 @@ export function cliDatabaseUrl(url: string): string {
 }
 
 /**
- * The superuser's URL of the database `url` names. `db lint` runs `create extension if not
- * exists plpgsql_check` (rolled back afterwards); plpgsql_check is not a trusted extension, so
- * only a superuser may create it. On Supabase `postgres` may, because supautils lists
- * plpgsql_check among its privileged extensions; locally there is no supautils, so the lint
- * runs as the cluster's superuser. Tests also use it for what only the platform may do.
+ * The superuser's URL of the database `url` names, for what only the platform may do (the
+ * tests' fixtures, and standing in for supautils before a lint: see PLPGSQL_CHECK_AS_PLATFORM).
  */
 export function superuserUrl(url: string): string {
   return urlForDatabase(adminUrl(), decodeURIComponent(new URL(url).pathname.slice(1)));
@@ -196,12 +199,24 @@ export class SupabaseCli {
   }
 
   /**
-   * `supabase db lint -s <schemas> --level warning --fail-on warning` as the superuser of the
-   * database (see superuserUrl): the findings, and whether the CLI failed on them.
+   * `supabase db lint -s <schemas> --level warning --fail-on warning`: the findings, and whether
+   * the CLI failed on them. The CLI runs `set session role postgres`, then `create extension if
+   * not exists plpgsql_check` in a transaction it rolls back. plpgsql_check is not a trusted
+   * extension: on Supabase `postgres` may create it only because supautils lists it among its
+   * privileged extensions. Without supautils, the platform's part is played by the superuser:
+   * it creates the extension (in schema extensions, as the platform puts extensions) before the
+   * lint, so the CLI's create is a no-op, and drops it afterwards, leaving the database as found.
    */
   async lint(databaseUrl: string, schemas: readonly string[]): Promise<{ code: number; results: LintResult[]; stderr: string }> {
-    const args = ["db", "lint", "--db-url", cliDatabaseUrl(superuserUrl(databaseUrl)), "-s", schemas.join(","), "--level", "warning", "--fail-on", "warning"];
-    const result = await this.run(args);
+    const args = ["db", "lint", "--db-url", cliDatabaseUrl(databaseUrl), "-s", schemas.join(","), "--level", "warning", "--fail-on", "warning"];
+    const asPlatform = superuserUrl(databaseUrl);
+    await withClient(asPlatform, (client) => client.query(PLPGSQL_CHECK_AS_PLATFORM.create));
+    let result: CliResult;
+    try {
+      result = await this.run(args);
+    } finally {
+      await withClient(asPlatform, (client) => client.query(PLPGSQL_CHECK_AS_PLATFORM.drop));
+    }
     const json = result.stdout.trim();
     if (result.code !== 0 && json === "") throw new Error(`supabase db lint exited with ${result.code}:\n${result.stderr}`);
     return { code: result.code, results: json === "" ? [] : (JSON.parse(json) as LintResult[]), stderr: result.stderr };
