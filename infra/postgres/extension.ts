@@ -5,8 +5,11 @@
 //   each needs; it does not connect. create checks pg_available_extensions and says what to
 //   install when the server lacks it.
 // - read reports the installed version and schema; a missing extension is no id.
-// - delete drops it. Dropping pg_cron removes every cron job of the database: use
-//   retainOnDelete on shared databases (docs/providers.md).
+// - delete drops it only when this stack created it. An extension that was already installed
+//   (the platform's, like pg_cron on the local platform) is adopted, recorded as `adopted`, and
+//   left in place by delete: the stack removes only what it made, and a non-superuser deployer
+//   could not drop a platform-owned extension anyway. Dropping pg_cron removes every cron job
+//   of the database: use retainOnDelete on shared databases (docs/providers.md).
 // - The deployer is not a superuser (on Supabase `postgres` is demoted; supautils creates
 //   pg_cron on its behalf). On plain PostgreSQL a non-superuser cannot create pg_cron: create
 //   says which superuser step is missing instead of passing on a bare "permission denied".
@@ -31,6 +34,11 @@ export interface ExtensionInputs extends CommonInputs {
 export interface ExtensionOutputs extends ExtensionInputs {
   /** The installed version (pg_extension.extversion). */
   version: string;
+  /**
+   * True when the extension was installed before this stack's create: delete leaves it.
+   * Absent in state written before it existed, which delete treats as created by the stack.
+   */
+  adopted?: boolean;
 }
 
 export const DEFAULT_EXTENSION_SCHEMA = "pg_catalog";
@@ -67,7 +75,10 @@ async function installed(client: ClientBase, name: string): Promise<{ version: s
   return rows[0];
 }
 
-async function createExtension(client: ClientBase, inputs: ExtensionInputs): Promise<string> {
+/** Creates the extension, or adopts the one installed in the declared schema. */
+async function createExtension(client: ClientBase, inputs: ExtensionInputs): Promise<{ version: string; adopted: boolean }> {
+  const existing = await installed(client, inputs.name);
+  if (existing?.schema === inputs.schema) return { version: existing.version, adopted: true };
   const { rows } = await client.query<{ available: boolean }>(AVAILABLE_SQL, [inputs.name]);
   if (!rows[0].available) {
     const install = Object.hasOwn(SUPPORTED_EXTENSIONS, inputs.name) ? SUPPORTED_EXTENSIONS[inputs.name].install : "install it on the server";
@@ -93,7 +104,7 @@ async function createExtension(client: ClientBase, inputs: ExtensionInputs): Pro
         `drop it and deploy again, or declare schema ${state.schema}`,
     );
   }
-  return state.version;
+  return { version: state.version, adopted: false };
 }
 
 export const extensionProvider: pulumi.dynamic.ResourceProvider<ExtensionInputs, ExtensionOutputs> = {
@@ -126,8 +137,8 @@ export const extensionProvider: pulumi.dynamic.ResourceProvider<ExtensionInputs,
 
   async create(news) {
     const inputs = resolveInputs(news);
-    const version = await withDatabase(inputs.connection, `extension ${inputs.name}`, (client) => createExtension(client, inputs));
-    return { id: inputs.name, outs: { ...inputs, version } };
+    const created = await withDatabase(inputs.connection, `extension ${inputs.name}`, (client) => createExtension(client, inputs));
+    return { id: inputs.name, outs: { ...inputs, ...created } };
   },
 
   async read(id, props) {
@@ -139,10 +150,11 @@ export const extensionProvider: pulumi.dynamic.ResourceProvider<ExtensionInputs,
 
   async update(_id, olds, news) {
     // name and schema replace; what is left (connection, providerVersion) is only stored.
-    return { outs: { ...resolveInputs(news), version: olds.version } };
+    return { outs: { ...resolveInputs(news), version: olds.version, adopted: olds.adopted } };
   },
 
   async delete(_id, props) {
+    if (props.adopted) return;
     await withDatabase(props.connection, `dropping extension ${props.name}`, async (client) => {
       const statement = await client.query<{ statement: string }>(DROP_STATEMENT_SQL, [props.name]);
       await client.query(statement.rows[0].statement);
@@ -153,6 +165,6 @@ export const extensionProvider: pulumi.dynamic.ResourceProvider<ExtensionInputs,
 /** pulumi-nodejs:dynamic/postgres:Extension */
 export const Extension = dynamicResource<ExtensionArgs, ExtensionOutputs>(
   { provider: extensionProvider, module: "postgres", type: "Extension", folder: __dirname, secrets: POSTGRES_SECRETS },
-  (args) => ({ ...args, schema: args.schema ?? DEFAULT_EXTENSION_SCHEMA, version: undefined }),
+  (args) => ({ ...args, schema: args.schema ?? DEFAULT_EXTENSION_SCHEMA, version: undefined, adopted: undefined }),
 );
 export type Extension = InstanceType<typeof Extension>;

@@ -128,12 +128,12 @@ describe("the local stack through the real runtime", () => {
     "a new migration file is applied alone",
     async () => {
       fs.writeFileSync(
-        path.join(migrationsDir, "20260301000000_track_title_index.sql"),
-        "-- 20260301000000_track_title_index.sql: lookups of tracks by title.\ncreate index if not exists tracks_title_idx on public.tracks (title);\n",
+        path.join(migrationsDir, "29990301000000_track_title_index.sql"),
+        "-- 29990301000000_track_title_index.sql: lookups of tracks by title.\ncreate index if not exists tracks_title_idx on public.tracks (title);\n",
       );
       const result = await stack.engine({ migrationsDir }).up({ refresh: true });
-      expect(result.changes).toEqual([{ name: "migration-20260301000000", type: "pulumi-nodejs:dynamic/postgres:Migration", op: "create" }]);
-      expect(displayOutputs(result.outputs).migrationVersions).toEqual([...VERSIONS, "20260301000000"]);
+      expect(result.changes).toEqual([{ name: "migration-29990301000000", type: "pulumi-nodejs:dynamic/postgres:Migration", op: "create" }]);
+      expect(displayOutputs(result.outputs).migrationVersions).toEqual([...VERSIONS, "29990301000000"]);
       expect(await query(url, "select to_regclass('public.tracks_title_idx') is not null as exists")).toEqual([{ exists: true }]);
     },
     RUN_TIMEOUT,
@@ -162,10 +162,10 @@ describe("the local stack through the real runtime", () => {
   it(
     "a migration file removed from the folder: up deletes its resource (and only that)",
     async () => {
-      fs.rmSync(path.join(migrationsDir, "20260301000000_track_title_index.sql"));
+      fs.rmSync(path.join(migrationsDir, "29990301000000_track_title_index.sql"));
       const result = await stack.engine({ migrationsDir }).up({ refresh: true });
-      expect(result.changes).toEqual([{ name: "migration-20260301000000", type: "pulumi-nodejs:dynamic/postgres:Migration", op: "delete" }]);
-      expect(result.state.resources.map((resource) => resource.name)).not.toContain("migration-20260301000000");
+      expect(result.changes).toEqual([{ name: "migration-29990301000000", type: "pulumi-nodejs:dynamic/postgres:Migration", op: "delete" }]);
+      expect(result.state.resources.map((resource) => resource.name)).not.toContain("migration-29990301000000");
       expect(displayOutputs(result.outputs).migrationVersions).toEqual(VERSIONS);
     },
     RUN_TIMEOUT,
@@ -184,7 +184,9 @@ describe("the local stack through the real runtime", () => {
       expect(stack.stateText()).toContain('"resources": []');
       const [granted] = await query<{ ok: boolean }>(url, "select has_function_privilege('authenticated', 'analytics.manual_refresh()', 'execute') as ok");
       expect(granted.ok).toBe(false);
-      expect(await query(url, "select 1 from pg_extension where extname = 'pg_cron'")).toEqual([]);
+      // pg_cron is the platform's (the stack adopted it): destroy leaves it, and only the stack's job is gone.
+      expect(await query(url, "select extnamespace::regnamespace::text as schema from pg_extension where extname = 'pg_cron'")).toEqual([{ schema: "pg_catalog" }]);
+      expect(await query(url, `select 1 from cron.job where jobname = '${JOB}'`)).toEqual([]);
     },
     RUN_TIMEOUT,
   );

@@ -35,8 +35,16 @@ describe("Extension: as the demoted deployer", () => {
   it("adopts the pg_cron the platform installed: create is a no-op, read reports it", async () => {
     await withCronDatabase(async (url) => {
       const { id, outs } = await extensionProvider.create(pgCron(url));
-      expect({ id, outs }).toEqual({ id: "pg_cron", outs: { ...pgCron(url), version: "1.4-1" } });
+      expect({ id, outs }).toEqual({ id: "pg_cron", outs: { ...pgCron(url), version: "1.4-1", adopted: true } });
       expect(await extensionProvider.read!("pg_cron", outs as ExtensionOutputs)).toEqual({ id: "pg_cron", props: outs });
+    });
+  });
+
+  it("leaves the adopted pg_cron installed on delete: the stack drops only what it created", async () => {
+    await withCronDatabase(async (url) => {
+      const { outs } = await extensionProvider.create(pgCron(url));
+      await extensionProvider.delete!("pg_cron", outs as ExtensionOutputs);
+      expect(await installed(url)).toEqual([{ version: "1.4-1", schema: "pg_catalog" }]);
     });
   });
 
@@ -59,11 +67,11 @@ describe("Extension: create, read, diff, update, delete (superuser path)", () =>
       expect(checked).toEqual({ inputs, failures: [] });
       const { id, outs } = await extensionProvider.create(inputs);
       expect(id).toBe("pg_cron");
-      expect(outs).toEqual({ ...inputs, version: "1.4-1" });
+      expect(outs).toEqual({ ...inputs, version: "1.4-1", adopted: false });
       expect(await installed(url)).toEqual([{ version: "1.4-1", schema: "pg_catalog" }]);
 
       // Adopts an installed extension.
-      expect((await extensionProvider.create(inputs)).outs).toEqual(outs);
+      expect((await extensionProvider.create(inputs)).outs).toEqual({ ...outs, adopted: true });
 
       const output = outs as ExtensionOutputs;
       expect(await extensionProvider.read!("pg_cron", output)).toEqual({ id: "pg_cron", props: output });
@@ -75,7 +83,7 @@ describe("Extension: create, read, diff, update, delete (superuser path)", () =>
       });
       const moved = { ...inputs, providerVersion: "v2" };
       expect(await extensionProvider.diff!("pg_cron", output, moved)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
-      expect((await extensionProvider.update!("pg_cron", output, moved)).outs).toEqual({ ...moved, version: "1.4-1" });
+      expect((await extensionProvider.update!("pg_cron", output, moved)).outs).toEqual({ ...moved, version: "1.4-1", adopted: false });
 
       await withClient(url, (client) => client.query("select cron.schedule('doomed', '* * * * *', 'select 1')"));
       await extensionProvider.delete!("pg_cron", output);
