@@ -434,7 +434,6 @@ returns void
 language plpgsql
 volatile
 set search_path = ''
-set jit = off
 as $$
 begin
   with deltas as (
@@ -474,8 +473,6 @@ returns jsonb
 language plpgsql
 volatile
 set search_path = ''
--- The statements touch a few thousand rows: compiling them (JIT) costs far more than running them.
-set jit = off
 as $$
 declare
   cutoff constant date := analytics.current_utc_date() - 1;
@@ -483,6 +480,10 @@ declare
   rebuild boolean;
   applied jsonb;
 begin
+  -- The statements below touch a batch's rows, yet their estimates can look large:
+  -- compiling them (JIT) would cost far more than running them. Transaction-local, so the
+  -- views' refresh that follows in the same transaction runs without JIT too.
+  perform pg_catalog.set_config('jit', 'off', true);
   select s.needs_rebuild, s.dropped_before into rebuild, previous_cutoff
     from analytics.incremental_state as s
    where s.id = 1

@@ -4,10 +4,11 @@
 -- re-defined over the incremental state of 20261202110000, and the refresh body that brings
 -- that state up to date before refreshing them (docs/incremental-refresh.md).
 --
--- * A view cannot change its query in place: each is dropped and created again. Its wrapper
---   analytics.get_<view>() returns the view's row type, so it goes with it and is created
---   again too; the wrappers' ACLs (the stack's grants to authenticated) are saved first and
---   restored afterwards, so a deploy keeps them without re-running the Grant resources.
+-- * A view cannot change its query in place: each view still defined over the base tables is
+--   dropped and created again. Its wrapper analytics.get_<view>() returns the view's row type,
+--   so it goes with it and is created again too; the wrappers' ACLs (the stack's grants to
+--   authenticated) are saved first and restored afterwards, so a deploy keeps them without
+--   re-running the Grant resources.
 -- * Readers of the views wait for this migration's commit (the drop takes an exclusive
 --   lock); the refresh lock (7406300) is held too, so no scheduled refresh runs meanwhile.
 -- * analytics.refresh_views_and_record() applies the pending changes first, in a
@@ -15,12 +16,14 @@
 --   `incremental_state`) and the views are refreshed from the state as it was. The run's
 --   `incremental` column records what was applied and how long it took.
 --
--- Idempotent: re-applying re-creates the views the same way and keeps the grants.
+-- Idempotent: re-applying keeps the views, wrappers and grants as they are (and refreshes).
 
 select pg_catalog.pg_advisory_xact_lock(7406300);
 
-create temp table saved_wrapper_acls on commit drop as
-select p.oid::regprocedure::text as wrapper, p.proacl
+-- Not `on commit drop`: a file applied statement by statement (psql) needs it until the end.
+drop table if exists pg_temp.saved_wrapper_acls;
+create temp table saved_wrapper_acls as
+select p.oid::regprocedure::text as wrapper, p.oid as saved_oid, p.proacl
   from pg_catalog.pg_proc as p
  where p.oid in (
    select pg_catalog.to_regprocedure(pg_catalog.format('analytics.get_%s()', v))
@@ -30,15 +33,37 @@ select p.oid::regprocedure::text as wrapper, p.proacl
      ]) as v
  );
 
-drop materialized view if exists analytics.active_learning_days cascade;
-drop materialized view if exists analytics.popular_tracks cascade;
-drop materialized view if exists analytics.streak_dropoffs cascade;
-drop materialized view if exists analytics.quiz_completion_rates cascade;
-drop materialized view if exists analytics.review_session_usage cascade;
-drop materialized view if exists analytics.explanation_engagement cascade;
-drop materialized view if exists analytics.summary_stats cascade;
+-- Drop each view that is still defined over the base tables (it does not read its rollup
+-- yet); a view already defined here is kept as it is, with its wrapper and grants.
+do $$
+declare
+  spec record;
+begin
+  for spec in
+    select * from (values
+      ('analytics.active_learning_days', 'analytics.day_totals'),
+      ('analytics.popular_tracks', 'analytics.track_totals'),
+      ('analytics.streak_dropoffs', 'analytics.streak_length_totals'),
+      ('analytics.quiz_completion_rates', 'analytics.quiz_totals'),
+      ('analytics.review_session_usage', 'analytics.day_totals'),
+      ('analytics.explanation_engagement', 'analytics.explanation_totals'),
+      ('analytics.summary_stats', 'analytics.learner_activity')
+    ) as v (view_name, rollup)
+  loop
+    if pg_catalog.to_regclass(spec.view_name) is not null and not exists (
+      select 1
+        from pg_catalog.pg_rewrite as r
+        join pg_catalog.pg_depend as d on d.classid = 'pg_catalog.pg_rewrite'::regclass and d.objid = r.oid
+       where r.ev_class = pg_catalog.to_regclass(spec.view_name)
+         and d.refobjid = pg_catalog.to_regclass(spec.rollup)
+    ) then
+      execute pg_catalog.format('drop materialized view %s cascade', spec.view_name);
+    end if;
+  end loop;
+end
+$$;
 
-create materialized view analytics.active_learning_days as
+create materialized view if not exists analytics.active_learning_days as
 select
   t.activity_date,
   t.active_learners,
@@ -49,11 +74,11 @@ from analytics.day_totals as t
 where t.active_learners > 0
 with no data;
 
-create unique index active_learning_days_activity_date_key on analytics.active_learning_days (activity_date);
+create unique index if not exists active_learning_days_activity_date_key on analytics.active_learning_days (activity_date);
 comment on materialized view analytics.active_learning_days is
   'Per UTC date with any activity: distinct active learners, lessons completed, quizzes completed, review sessions started.';
 
-create materialized view analytics.popular_tracks as
+create materialized view if not exists analytics.popular_tracks as
 select
   t.id as track_id,
   t.slug,
@@ -65,11 +90,11 @@ from public.tracks as t
 left join analytics.track_totals as p on p.track_id = t.id
 with no data;
 
-create unique index popular_tracks_track_id_key on analytics.popular_tracks (track_id);
+create unique index if not exists popular_tracks_track_id_key on analytics.popular_tracks (track_id);
 comment on materialized view analytics.popular_tracks is
   'Every track: distinct learners with a lesson completion in it, lesson completions, and rank() by (learners desc, lesson_completions desc).';
 
-create materialized view analytics.streak_dropoffs as
+create materialized view if not exists analytics.streak_dropoffs as
 select
   s.streak_length,
   s.dropoffs,
@@ -78,11 +103,11 @@ from analytics.streak_length_totals as s
 where s.dropoffs > 0
 with no data;
 
-create unique index streak_dropoffs_streak_length_key on analytics.streak_dropoffs (streak_length);
+create unique index if not exists streak_dropoffs_streak_length_key on analytics.streak_dropoffs (streak_length);
 comment on materialized view analytics.streak_dropoffs is
   'Per streak length: streaks (runs of consecutive UTC activity dates) that ended before yesterday, and the distinct learners who had them.';
 
-create materialized view analytics.quiz_completion_rates as
+create materialized view if not exists analytics.quiz_completion_rates as
 select
   q.id as quiz_id,
   coalesce(p.attempts, 0) as attempts,
@@ -93,11 +118,11 @@ from public.quizzes as q
 left join analytics.quiz_totals as p on p.quiz_id = q.id
 with no data;
 
-create unique index quiz_completion_rates_quiz_id_key on analytics.quiz_completion_rates (quiz_id);
+create unique index if not exists quiz_completion_rates_quiz_id_key on analytics.quiz_completion_rates (quiz_id);
 comment on materialized view analytics.quiz_completion_rates is
   'Every quiz: attempts, completed attempts, completion_rate (null without attempts) and the average score of completed attempts.';
 
-create materialized view analytics.review_session_usage as
+create materialized view if not exists analytics.review_session_usage as
 select
   t.activity_date as session_date,
   t.review_sessions as sessions,
@@ -108,11 +133,11 @@ from analytics.day_totals as t
 where t.review_sessions > 0
 with no data;
 
-create unique index review_session_usage_session_date_key on analytics.review_session_usage (session_date);
+create unique index if not exists review_session_usage_session_date_key on analytics.review_session_usage (session_date);
 comment on materialized view analytics.review_session_usage is
   'Per UTC date of started_at: review sessions, distinct learners, cards reviewed, average duration (seconds) of ended sessions.';
 
-create materialized view analytics.explanation_engagement as
+create materialized view if not exists analytics.explanation_engagement as
 select
   e.id as explanation_id,
   coalesce(p.views, 0) as views,
@@ -124,11 +149,11 @@ from public.explanations as e
 left join analytics.explanation_totals as p on p.explanation_id = e.id
 with no data;
 
-create unique index explanation_engagement_explanation_id_key on analytics.explanation_engagement (explanation_id);
+create unique index if not exists explanation_engagement_explanation_id_key on analytics.explanation_engagement (explanation_id);
 comment on materialized view analytics.explanation_engagement is
   'Every explanation: views, distinct viewers, helpful and not-helpful votes, average dwell seconds (null without views).';
 
-create materialized view analytics.summary_stats as
+create materialized view if not exists analytics.summary_stats as
 select
   1 as id,
   (select count(*) from analytics.learner_activity) as total_learners,
@@ -142,7 +167,7 @@ select
   now() as refreshed_at
 with no data;
 
-create unique index summary_stats_id_key on analytics.summary_stats (id);
+create unique index if not exists summary_stats_id_key on analytics.summary_stats (id);
 comment on materialized view analytics.summary_stats is
   'One row (id 1): learners with any activity, learners active in the last 7 UTC days, event totals, refresh time.';
 
@@ -257,36 +282,39 @@ begin
 end
 $$;
 
--- Restore each wrapper's ACL as it was before the re-creation (a new function has PUBLIC's
--- default execute; the saved ACL says who really had it). A wrapper that did not exist
--- before gets the originals' default: nobody but its owner (and the stack's Grant).
+-- Restore the ACL of each wrapper that was created again (a new function has PUBLIC's
+-- default execute; the saved ACL says who really had it). Wrappers that were kept keep theirs.
 do $$
 declare
-  wrapper regprocedure;
+  wrapper_fn regprocedure;
   entry record;
 begin
-  foreach wrapper in array array[
+  foreach wrapper_fn in array array[
     'analytics.get_active_learning_days()', 'analytics.get_popular_tracks()', 'analytics.get_streak_dropoffs()',
     'analytics.get_quiz_completion_rates()', 'analytics.get_review_session_usage()',
     'analytics.get_explanation_engagement()', 'analytics.get_summary_stats()'
   ]::regprocedure[]
   loop
-    execute pg_catalog.format('revoke all on function %s from public, anon, authenticated, service_role', wrapper);
-  end loop;
-  for entry in
-    select s.wrapper, a.grantee
-      from pg_temp.saved_wrapper_acls as s
-     cross join lateral pg_catalog.aclexplode(s.proacl) as a
-     where a.privilege_type = 'EXECUTE'
-  loop
-    execute pg_catalog.format(
-      'grant execute on function %s to %s',
-      entry.wrapper,
-      case when entry.grantee = 0 then 'public' else entry.grantee::regrole::text end
-    );
+    if not exists (select 1 from pg_temp.saved_wrapper_acls as s where s.saved_oid = wrapper_fn::oid) then
+      execute pg_catalog.format('revoke all on function %s from public, anon, authenticated, service_role', wrapper_fn);
+      for entry in
+        select a.grantee
+          from pg_temp.saved_wrapper_acls as s
+         cross join lateral pg_catalog.aclexplode(s.proacl) as a
+         where s.wrapper = wrapper_fn::text and a.privilege_type = 'EXECUTE'
+      loop
+        execute pg_catalog.format(
+          'grant execute on function %s to %s',
+          wrapper_fn,
+          case when entry.grantee = 0 then 'public' else entry.grantee::regrole::text end
+        );
+      end loop;
+    end if;
   end loop;
 end
 $$;
+
+drop table pg_temp.saved_wrapper_acls;
 
 alter table analytics.refresh_runs add column if not exists incremental jsonb;
 comment on column analytics.refresh_runs.incremental is

@@ -29,6 +29,8 @@ describe("supabase-analytics-migrations", () => {
     // Sorted by version, migration-20260128100009 now comes first: the next one must wait for it.
     expect(messages(await run(resources))).toEqual([
       'Migration "migration-20260128100000" does not depend on Migration "migration-20260128100009", the migration before it in version order; add it to dependsOn so the files apply in order.',
+      // The file after 20260128100009 in the stack now follows 20260128100008 in version order.
+      'Migration "migration-20261202110000" does not depend on Migration "migration-20260128100008", the migration before it in version order; add it to dependsOn so the files apply in order.',
     ]);
   });
 

@@ -32,7 +32,7 @@ describe("the compliant fixture", () => {
       for (const prop of ["connection", "projectRef"]) if (prop in inputs) inputs[prop] = UNKNOWN_STRING;
       return { ...resource, inputs };
     });
-    expect(resources.filter((resource) => resource.inputs.connection === UNKNOWN_STRING)).toHaveLength(25); // extension, 10 migrations, 13 grants, the job
+    expect(resources.filter((resource) => resource.inputs.connection === UNKNOWN_STRING)).toHaveLength(27); // extension, 12 migrations, 13 grants, the job
     expect(messages(await runPack(policies, asPolicyResources(resources)))).toEqual([]);
   });
 });

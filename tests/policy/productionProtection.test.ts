@@ -47,6 +47,6 @@ describe("supabase-analytics-production-protection", () => {
 
   it("takes the production prefix from the policy config", async () => {
     const result = await run(compliantStack({ stack: "staging" }), { productionStackPrefix: "staging" });
-    expect(messages(result)).toEqual([expect.stringContaining('Project "project" is not protected on production stack "staging"'), ...Array(10).fill(expect.stringContaining("is not retainOnDelete"))]);
+    expect(messages(result)).toEqual([expect.stringContaining('Project "project" is not protected on production stack "staging"'), ...Array(12).fill(expect.stringContaining("is not retainOnDelete"))]);
   });
 });
