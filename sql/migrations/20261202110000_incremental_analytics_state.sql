@@ -10,7 +10,7 @@
 --   writers never wait for each other or for the refresh).
 -- * Rollups (the incremental state): learner-days with per-kind counts, per-day totals,
 --   per-learner last activity, streak runs per learner, dropped streaks per learner and
---   length, per-lesson and per-track learners, per-quiz and per-explanation counters.
+--   length, per-track learners, per-quiz and per-explanation counters.
 --   analytics.apply_pending_changes() consumes the change logs (delete ... returning: each
 --   logged row is applied exactly once; rows committed while it runs stay for the next
 --   run) and applies signed deltas; distinct counts follow from rows of the per-learner
@@ -160,14 +160,6 @@ create table if not exists analytics.streak_length_totals (
   learners bigint not null
 );
 
-create table if not exists analytics.lesson_learners (
-  lesson_id uuid not null,
-  user_id uuid not null,
-  completions bigint not null,
-  primary key (lesson_id, user_id)
-);
-create index if not exists lesson_learners_user_id_idx on analytics.lesson_learners (user_id);
-
 create table if not exists analytics.track_learners (
   track_id uuid not null,
   user_id uuid not null,
@@ -237,7 +229,9 @@ create unlogged table if not exists analytics.batch_pairs (
   track_id uuid not null,
   user_id uuid not null,
   old_completions bigint not null,
-  new_completions bigint not null
+  new_completions bigint not null,
+  -- recomputed (a lesson moved) rather than changed by a delta
+  recomputed boolean not null
 );
 create unlogged table if not exists analytics.batch_viewer_changes (
   explanation_id uuid not null,
@@ -254,7 +248,7 @@ begin
     'analytics.lesson_completion_changes', 'analytics.quiz_attempt_changes', 'analytics.review_session_changes',
     'analytics.explanation_view_changes', 'analytics.lesson_moves', 'analytics.incremental_state',
     'analytics.learner_days', 'analytics.day_totals', 'analytics.learner_activity', 'analytics.learner_streaks',
-    'analytics.learner_dropped_lengths', 'analytics.streak_length_totals', 'analytics.lesson_learners',
+    'analytics.learner_dropped_lengths', 'analytics.streak_length_totals',
     'analytics.track_learners', 'analytics.track_totals', 'analytics.quiz_totals', 'analytics.explanation_viewers',
     'analytics.explanation_totals', 'analytics.batch_lessons', 'analytics.batch_quizzes', 'analytics.batch_reviews',
     'analytics.batch_views', 'analytics.batch_moves', 'analytics.batch_day_changes', 'analytics.batch_old_streaks',
@@ -484,6 +478,11 @@ begin
   -- compiling them (JIT) would cost far more than running them. Transaction-local, so the
   -- views' refresh that follows in the same transaction runs without JIT too.
   perform pg_catalog.set_config('jit', 'off', true);
+  -- Lessons keep their tracks until this transaction ends: a move (an update of lessons)
+  -- waits, so every statement below maps lessons to tracks alike and every move committed
+  -- before is in the log taken below. Event writers are not held up (share mode lets their
+  -- foreign-key checks through).
+  lock table public.lessons in share mode;
   select s.needs_rebuild, s.dropped_before into rebuild, previous_cutoff
     from analytics.incremental_state as s
    where s.id = 1
@@ -548,6 +547,7 @@ begin
     insert into analytics.learner_days as d (user_id, activity_date, lessons, quizzes, reviews, review_cards, reviews_ended, review_seconds)
     select x.user_id, x.activity_date, x.lessons, x.quizzes, x.reviews, x.review_cards, x.reviews_ended, x.review_seconds
       from deltas as x
+     order by x.user_id, x.activity_date
     on conflict (user_id, activity_date) do update set
       lessons = d.lessons + excluded.lessons,
       quizzes = d.quizzes + excluded.quizzes,
@@ -671,51 +671,66 @@ begin
   end if;
   perform analytics.apply_streak_changes();
 
-  -- 4. Lessons: learners per lesson, then per track (recomputed per touched learner and
-  -- track from the per-lesson rollup, so a lesson that moved moves its learners).
-  with deltas as (
-    select l.lesson_id, l.user_id, sum(l.sign)::bigint as completions
-      from analytics.batch_lessons as l
-     group by l.lesson_id, l.user_id
-    having sum(l.sign) <> 0
-  )
-  insert into analytics.lesson_learners as ll (lesson_id, user_id, completions)
-  select d.lesson_id, d.user_id, d.completions from deltas as d
-  on conflict (lesson_id, user_id) do update set completions = ll.completions + excluded.completions;
-  delete from analytics.lesson_learners as ll
-   using analytics.batch_lessons as l
-   where ll.lesson_id = l.lesson_id and ll.user_id = l.user_id and ll.completions = 0;
-
+  -- 4. Lessons: completions per track and learner.
+  -- Per track and learner: the batch's completions as deltas, by the lessons' tracks (which
+  -- cannot change while this runs: see the lock above).
   delete from analytics.batch_pairs;
-  with pairs as (
-    select le.track_id, l.user_id
+  with deltas as (
+    select le.track_id, l.user_id, sum(l.sign)::bigint as completions
       from analytics.batch_lessons as l
       join public.lessons as le on le.id = l.lesson_id
-    union
-    select m.track_id, l.user_id
-      from analytics.batch_lessons as l
-      join analytics.batch_moves as m on m.lesson_id = l.lesson_id
-    union
-    select m.track_id, ll.user_id
-      from analytics.batch_moves as m
-      join analytics.lesson_learners as ll on ll.lesson_id = m.lesson_id
+     group by le.track_id, l.user_id
+    having sum(l.sign) <> 0
+  ),
+  upserted as (
+    insert into analytics.track_learners as tl (track_id, user_id, completions)
+    select d.track_id, d.user_id, d.completions from deltas as d order by d.track_id, d.user_id
+    on conflict (track_id, user_id) do update set completions = tl.completions + excluded.completions
+    returning tl.track_id, tl.user_id, tl.completions
   )
-  insert into analytics.batch_pairs (track_id, user_id, old_completions, new_completions)
+  insert into analytics.batch_pairs (track_id, user_id, old_completions, new_completions, recomputed)
+  select u.track_id, u.user_id, u.completions - d.completions, u.completions, false
+    from upserted as u
+    join deltas as d on d.track_id = u.track_id and d.user_id = u.user_id;
+
+  -- A lesson that moved takes its learners along: their old and new tracks are recomputed
+  -- (rare: a content edit). In one statement, so one snapshot: what the state holds is what
+  -- the base tables hold less the changes logged but not yet taken.
+  with moved_lessons as (
+    select distinct m.lesson_id from analytics.batch_moves as m
+  ),
+  moved as (
+    select t.track_id, u.user_id
+      from (select distinct m.track_id from analytics.batch_moves as m) as t
+     cross join (
+       select lc.user_id from public.lesson_completions as lc where lc.lesson_id in (select lesson_id from moved_lessons)
+       union
+       select c.user_id from analytics.lesson_completion_changes as c where c.lesson_id in (select lesson_id from moved_lessons)
+       union
+       select b.user_id from analytics.batch_lessons as b where b.lesson_id in (select lesson_id from moved_lessons)
+     ) as u
+  )
+  insert into analytics.batch_pairs (track_id, user_id, old_completions, new_completions, recomputed)
   select p.track_id, p.user_id,
          coalesce((select tl.completions from analytics.track_learners as tl
                     where tl.track_id = p.track_id and tl.user_id = p.user_id), 0),
-         coalesce((select sum(ll.completions) from analytics.lesson_learners as ll
-                     join public.lessons as le on le.id = ll.lesson_id
-                    where ll.user_id = p.user_id and le.track_id = p.track_id), 0)::bigint
-    from pairs as p;
-
-  delete from analytics.track_learners as tl
-   using analytics.batch_pairs as p
-   where tl.track_id = p.track_id and tl.user_id = p.user_id and p.new_completions = 0;
+         (select count(*) from public.lesson_completions as lc
+            join public.lessons as le on le.id = lc.lesson_id
+           where lc.user_id = p.user_id and le.track_id = p.track_id)
+         - (select coalesce(sum(c.sign), 0) from analytics.lesson_completion_changes as c
+              join public.lessons as le on le.id = c.lesson_id
+             where c.user_id = p.user_id and le.track_id = p.track_id)::bigint,
+         true
+    from moved as p;
   insert into analytics.track_learners as tl (track_id, user_id, completions)
   select p.track_id, p.user_id, p.new_completions from analytics.batch_pairs as p
-   where p.new_completions > 0 and p.new_completions <> p.old_completions
+   where p.recomputed and p.new_completions <> p.old_completions
   on conflict (track_id, user_id) do update set completions = excluded.completions;
+  delete from analytics.track_learners as tl
+   using analytics.batch_pairs as p
+   where p.new_completions = 0 and tl.track_id = p.track_id and tl.user_id = p.user_id and tl.completions = 0;
+
+  -- Old and new values per row telescope when a pair was both updated and recomputed.
   insert into analytics.track_totals as t (track_id, learners, lesson_completions)
   select p.track_id,
          sum((p.new_completions > 0)::int - (p.old_completions > 0)::int)::bigint,
@@ -754,7 +769,7 @@ begin
   ),
   upserted as (
     insert into analytics.explanation_viewers as ev (explanation_id, user_id, views)
-    select d.explanation_id, d.user_id, d.views from deltas as d
+    select d.explanation_id, d.user_id, d.views from deltas as d order by d.explanation_id, d.user_id
     on conflict (explanation_id, user_id) do update set views = ev.views + excluded.views
     returning ev.explanation_id, ev.user_id, ev.views
   )
@@ -822,6 +837,7 @@ begin
   -- One rebuild or refresh at a time; then hold off writers (their triggers append to the
   -- change logs) so that the base tables and the emptied logs agree.
   perform pg_catalog.pg_advisory_xact_lock(7406300);
+  lock table public.lessons in share mode;
   lock table analytics.lesson_completion_changes, analytics.quiz_attempt_changes, analytics.review_session_changes,
     analytics.explanation_view_changes, analytics.lesson_moves in exclusive mode;
   delete from analytics.lesson_completion_changes;
@@ -830,7 +846,7 @@ begin
   delete from analytics.explanation_view_changes;
   delete from analytics.lesson_moves;
   truncate analytics.learner_days, analytics.day_totals, analytics.learner_activity, analytics.learner_streaks,
-    analytics.learner_dropped_lengths, analytics.streak_length_totals, analytics.lesson_learners,
+    analytics.learner_dropped_lengths, analytics.streak_length_totals,
     analytics.track_learners, analytics.track_totals, analytics.quiz_totals, analytics.explanation_viewers,
     analytics.explanation_totals;
 
@@ -885,14 +901,11 @@ begin
     from analytics.learner_dropped_lengths as l
    group by l.streak_length;
 
-  insert into analytics.lesson_learners
-  select lc.lesson_id, lc.user_id, count(*) from public.lesson_completions as lc group by lc.lesson_id, lc.user_id;
-
   insert into analytics.track_learners
-  select le.track_id, ll.user_id, sum(ll.completions)::bigint
-    from analytics.lesson_learners as ll
-    join public.lessons as le on le.id = ll.lesson_id
-   group by le.track_id, ll.user_id;
+  select le.track_id, lc.user_id, count(*)
+    from public.lesson_completions as lc
+    join public.lessons as le on le.id = lc.lesson_id
+   group by le.track_id, lc.user_id;
 
   insert into analytics.track_totals
   select tl.track_id, count(*), sum(tl.completions)::bigint from analytics.track_learners as tl group by tl.track_id;

@@ -188,7 +188,6 @@ describe("applying the migrations to a fresh database", () => {
       "analytics.learner_dropped_lengths",
       "analytics.learner_streaks",
       "analytics.lesson_completion_changes",
-      "analytics.lesson_learners",
       "analytics.lesson_moves",
       "analytics.quiz_attempt_changes",
       "analytics.quiz_totals",

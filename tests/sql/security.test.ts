@@ -39,7 +39,7 @@ const INCREMENTAL_FUNCTIONS = [
 const INCREMENTAL_TABLES = [
   "lesson_completion_changes", "quiz_attempt_changes", "review_session_changes", "explanation_view_changes", "lesson_moves",
   "incremental_state", "learner_days", "day_totals", "learner_activity", "learner_streaks", "learner_dropped_lengths",
-  "streak_length_totals", "lesson_learners", "track_learners", "track_totals", "quiz_totals", "explanation_viewers",
+  "streak_length_totals", "track_learners", "track_totals", "quiz_totals", "explanation_viewers",
   "explanation_totals", "batch_lessons", "batch_quizzes", "batch_reviews", "batch_views", "batch_moves", "batch_day_changes",
   "batch_old_streaks", "batch_streak_changes", "batch_pairs", "batch_viewer_changes",
 ];
