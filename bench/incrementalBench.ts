@@ -105,6 +105,16 @@ async function fullConcurrentRefresh(client: Client, views: readonly string[]): 
   return { total: Object.values(perView).reduce((a, b) => a + b, 0), perView };
 }
 
+/** The ids the batches and writers draw from (again before each use: a batch erases a learner). */
+const BENCH_IDS_SQL = `
+    drop table if exists pg_temp.bench_ids;
+    create temp table bench_ids as
+      select (select array_agg(id order by id) from auth.users) as users,
+             (select array_agg(id order by id) from public.lessons) as lessons,
+             (select array_agg(id order by id) from public.quizzes) as quizzes,
+             (select array_agg(id order by id) from public.explanations) as explanations,
+             (select array_agg(id order by id) from public.tracks) as tracks;`;
+
 /** The batch's SQL: inserts (a tenth backdated up to 60 days), updates, a lesson moved, one learner erased. */
 export function batchSql(newEvents: number, seed: number): string {
   const share = (part: number) => Math.max(1, Math.round(newEvents * part));
@@ -113,13 +123,7 @@ export function batchSql(newEvents: number, seed: number): string {
   const pick = (ids: string) => `${ids}[1 + floor(random() * cardinality(${ids}))::int]`;
   return `
     select setseed(${(seed % 1000) / 1000});
-    drop table if exists pg_temp.bench_ids;
-    create temp table bench_ids as
-      select (select array_agg(id order by id) from auth.users) as users,
-             (select array_agg(id order by id) from public.lessons) as lessons,
-             (select array_agg(id order by id) from public.quizzes) as quizzes,
-             (select array_agg(id order by id) from public.explanations) as explanations,
-             (select array_agg(id order by id) from public.tracks) as tracks;
+    ${BENCH_IDS_SQL}
     insert into public.lesson_completions (user_id, lesson_id, completed_at)
       select ${pick("i.users")}, ${pick("i.lessons")}, ${when} from bench_ids as i, generate_series(1, ${share(0.35)}) as g;
     insert into public.quiz_attempts (user_id, quiz_id, started_at, completed_at, score)
@@ -315,6 +319,7 @@ function insertMany(table: EventTable, rows: number): string {
 }
 
 async function writers(client: Client): Promise<WriterCost[]> {
+  await client.query(BENCH_IDS_SQL);
   const { rows } = await client.query<{ u: string; l: string; q: string; e: string }>(
     "select users[1] as u, lessons[1] as l, quizzes[1] as q, explanations[1] as e from bench_ids",
   );
