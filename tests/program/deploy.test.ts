@@ -180,12 +180,12 @@ describe("deploying target postgres end to end", () => {
 
   it("a new migration file: only it is applied", async () => {
     fs.writeFileSync(
-      path.join(migrationsDir, "20260301000000_track_title_index.sql"),
-      "-- 20260301000000_track_title_index.sql: lookups of tracks by title.\ncreate index if not exists tracks_title_idx on public.tracks (title);\n",
+      path.join(migrationsDir, "29990301000000_track_title_index.sql"),
+      "-- 29990301000000_track_title_index.sql: lookups of tracks by title.\ncreate index if not exists tracks_title_idx on public.tracks (title);\n",
     );
     const result = await deploy({ databaseUrl: url, config: { migrationsDir }, state });
-    expect(result.changes).toEqual([{ name: "migration-20260301000000", type: "pulumi-nodejs:dynamic/postgres:Migration", op: "create" }]);
-    expect(result.outputs.migrationVersions).toEqual([...VERSIONS, "20260301000000"]);
+    expect(result.changes).toEqual([{ name: "migration-29990301000000", type: "pulumi-nodejs:dynamic/postgres:Migration", op: "create" }]);
+    expect(result.outputs.migrationVersions).toEqual([...VERSIONS, "29990301000000"]);
     state = result.state;
   });
 
