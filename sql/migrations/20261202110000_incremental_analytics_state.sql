@@ -492,11 +492,11 @@ begin
   end if;
 
   -- 1. Take the logged changes: each row exactly once; rows committed from now on stay.
-  delete from analytics.batch_lessons;
-  delete from analytics.batch_quizzes;
-  delete from analytics.batch_reviews;
-  delete from analytics.batch_views;
-  delete from analytics.batch_moves;
+  -- The work tables are only used here, under the refresh lock: truncate (also resets their
+  -- size, so the statements below are planned for this batch).
+  truncate analytics.batch_lessons, analytics.batch_quizzes, analytics.batch_reviews, analytics.batch_views,
+    analytics.batch_moves, analytics.batch_day_changes, analytics.batch_old_streaks, analytics.batch_streak_changes,
+    analytics.batch_pairs, analytics.batch_viewer_changes;
   with taken as (delete from analytics.lesson_completion_changes returning *)
   insert into analytics.batch_lessons select * from taken;
   with taken as (delete from analytics.quiz_attempt_changes returning *)
@@ -508,9 +508,6 @@ begin
   with taken as (delete from analytics.lesson_moves returning *)
   insert into analytics.batch_moves select * from taken;
 
-  -- Plans follow the batch's real size (the work tables' statistics are otherwise stale).
-  analyze analytics.batch_lessons, analytics.batch_quizzes, analytics.batch_reviews, analytics.batch_views, analytics.batch_moves;
-
   applied := pg_catalog.jsonb_build_object(
     'lesson_completions', (select count(*) from analytics.batch_lessons),
     'quiz_attempts', (select count(*) from analytics.batch_quizzes),
@@ -520,7 +517,6 @@ begin
   );
 
   -- 2. Learner-days: signed deltas, then the values after them.
-  delete from analytics.batch_day_changes;
   with events as (
     select l.user_id, (l.completed_at at time zone 'utc')::date as activity_date,
            l.sign::bigint as lessons, 0::bigint as quizzes, 0::bigint as reviews,
@@ -563,7 +559,6 @@ begin
     from upserted as u
     join deltas as x on x.user_id = u.user_id and x.activity_date = u.activity_date;
 
-  analyze analytics.batch_day_changes;
   delete from analytics.learner_days as d
    using analytics.batch_day_changes as c
    where d.user_id = c.user_id and d.activity_date = c.activity_date and c.events_after = 0;
@@ -615,7 +610,6 @@ begin
 
   -- A changed day d can only change the streaks that touch d - 1 .. d + 1: per learner,
   -- delete the streaks meeting [min d - 1, max d + 1] and recompute that stretch.
-  delete from analytics.batch_old_streaks;
   with touched as (
     select c.user_id, min(c.activity_date) - 1 as lo, max(c.activity_date) + 1 as hi
       from analytics.batch_day_changes as c
@@ -629,7 +623,6 @@ begin
   )
   insert into analytics.batch_old_streaks select * from removed;
 
-  delete from analytics.batch_streak_changes;
   insert into analytics.batch_streak_changes (user_id, streak_length, delta)
   select o.user_id, o.streak_length, -1 from analytics.batch_old_streaks as o where o.last_date < previous_cutoff;
 
@@ -674,7 +667,6 @@ begin
   -- 4. Lessons: completions per track and learner.
   -- Per track and learner: the batch's completions as deltas, by the lessons' tracks (which
   -- cannot change while this runs: see the lock above).
-  delete from analytics.batch_pairs;
   with deltas as (
     select le.track_id, l.user_id, sum(l.sign)::bigint as completions
       from analytics.batch_lessons as l
@@ -760,7 +752,6 @@ begin
    where t.attempts = 0 and t.quiz_id in (select q.quiz_id from analytics.batch_quizzes as q);
 
   -- 6. Explanations: counters add up; a viewer counts while their per-explanation row exists.
-  delete from analytics.batch_viewer_changes;
   with deltas as (
     select v.explanation_id, v.user_id, sum(v.sign)::bigint as views
       from analytics.batch_views as v
@@ -809,15 +800,9 @@ begin
    where t.views = 0 and t.explanation_id in (select v.explanation_id from analytics.batch_views as v);
 
   -- The work tables are empty between runs.
-  delete from analytics.batch_lessons;
-  delete from analytics.batch_quizzes;
-  delete from analytics.batch_reviews;
-  delete from analytics.batch_views;
-  delete from analytics.batch_moves;
-  delete from analytics.batch_day_changes;
-  delete from analytics.batch_old_streaks;
-  delete from analytics.batch_pairs;
-  delete from analytics.batch_viewer_changes;
+  truncate analytics.batch_lessons, analytics.batch_quizzes, analytics.batch_reviews, analytics.batch_views,
+    analytics.batch_moves, analytics.batch_day_changes, analytics.batch_old_streaks, analytics.batch_streak_changes,
+    analytics.batch_pairs, analytics.batch_viewer_changes;
   return applied;
 end
 $$;
