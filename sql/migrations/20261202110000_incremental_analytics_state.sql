@@ -492,8 +492,7 @@ begin
   end if;
 
   -- 1. Take the logged changes: each row exactly once; rows committed from now on stay.
-  -- The work tables are only used here, under the refresh lock: truncate (also resets their
-  -- size, so the statements below are planned for this batch).
+  -- The work tables are only used here, under the refresh lock: truncate (no dead rows).
   truncate analytics.batch_lessons, analytics.batch_quizzes, analytics.batch_reviews, analytics.batch_views,
     analytics.batch_moves, analytics.batch_day_changes, analytics.batch_old_streaks, analytics.batch_streak_changes,
     analytics.batch_pairs, analytics.batch_viewer_changes;
@@ -507,6 +506,8 @@ begin
   insert into analytics.batch_views select * from taken;
   with taken as (delete from analytics.lesson_moves returning *)
   insert into analytics.batch_moves select * from taken;
+  -- Plans follow this batch's size and spread (the statements below join it to large rollups).
+  analyze analytics.batch_lessons, analytics.batch_quizzes, analytics.batch_reviews, analytics.batch_views, analytics.batch_moves;
 
   applied := pg_catalog.jsonb_build_object(
     'lesson_completions', (select count(*) from analytics.batch_lessons),
@@ -559,6 +560,7 @@ begin
     from upserted as u
     join deltas as x on x.user_id = u.user_id and x.activity_date = u.activity_date;
 
+  analyze analytics.batch_day_changes;
   delete from analytics.learner_days as d
    using analytics.batch_day_changes as c
    where d.user_id = c.user_id and d.activity_date = c.activity_date and c.events_after = 0;
