@@ -10,6 +10,7 @@ import { loadMigrations, MigrationFile } from "../infra/migrations";
 import { BenchOptions, Measurement, parseArgs, USAGE, UsageError } from "./args";
 import { applyMigrationFiles, applyStackGrants, BenchCluster, connect, freshDatabase, startBenchCluster } from "./database";
 import { measureDeploy } from "./deployBench";
+import { measureIncremental, writeIncrementalResults } from "./incrementalBench";
 import { DRIFT_SIZES, measureDrift } from "./driftBench";
 import { gitState, loadAverage, machineInfo, postgresInfo, sampleLoad } from "./environment";
 import { GeneratedData, generatorParams, loadLearningData } from "./generator";
@@ -124,6 +125,10 @@ async function dataPhase(context: Context, client: Client, url: string): Promise
     loadLearningData(client, params, { skipForeignKeyChecks: true, onStep: (label) => log(`data: ${label}`) }),
   );
   log(`data: ${generated.events} events in ${(loadMs / 1000).toFixed(1)} s`);
+  if (options.measurements.includes("incremental")) {
+    await measured(context, "incremental", () => incrementalPhase(context, client, url, fixes, generated.events));
+    return { data: { ...generated, loadMs }, variants: [], candidateReaders: [], notes: [] };
+  }
   const variants: RefreshVariant[] = [];
   const notes: string[] = [];
   const rounds = options.rounds ?? scale.refreshRepetitions;
@@ -162,6 +167,28 @@ async function dataPhase(context: Context, client: Client, url: string): Promise
     if (result) candidateReaders.push({ label, result });
   }
   return { data: { ...generated, loadMs }, variants, ...(readers ? { readers } : {}), candidateReaders, notes };
+}
+
+/** `--only incremental`: bench/incrementalBench.ts on the loaded database; writes bench/results/incremental-<scale>.*. */
+async function incrementalPhase(context: Context, client: Client, url: string, fixes: MigrationFile[], events: number): Promise<void> {
+  const { options } = context;
+  const startedAt = new Date().toISOString();
+  const result = await measureIncremental(client, { url, views: ANALYTICS_VIEWS, fixes, events, rounds: options.rounds ?? SCALES[options.scale].refreshRepetitions, log });
+  const busy = context.load.before.one > BUSY_LOAD ? [`The 1-minute load average was ${context.load.before.one.toFixed(2)} before the run: other work shared the ${machineInfo().cpus} cores.`] : [];
+  const files = writeIncrementalResults(options.outDir, {
+    scale: options.scale,
+    events,
+    command: `npm run bench -- ${process.argv.slice(2).join(" ")}`.trim(),
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    git: gitState(REPO_ROOT),
+    machine: machineInfo(),
+    postgres: await postgresInfo(client),
+    load: { before: context.load.before, after: loadAverage() },
+    notes: [...options.notes, ...busy],
+    result,
+  });
+  log(`wrote ${files.map((f) => path.relative(REPO_ROOT, f)).join(", ")}`);
 }
 
 /** The latest results of the other scales in the folder, for the growth table. */
@@ -285,6 +312,8 @@ async function main(): Promise<void> {
   const counter = installRoundTripCounter();
   try {
     const result = await runBench({ options: { ...options, notes: [...options.notes, ...skipped] }, cluster, counter, migrations, candidates, load });
+    // incremental alone wrote its own files: keep <scale>.* of the full bench as they are.
+    if (options.measurements.every((m) => m === "incremental")) return;
     const files = writeResults(result, options.outDir);
     for (const target of result.targets) log(`target ${target.met === null ? "n/a" : target.met ? "met" : "MISSED"}: ${target.name}: ${target.measured} (wanted ${target.target})`);
     log(`wrote ${files.map((f) => path.relative(REPO_ROOT, f)).join(", ")}`);

@@ -17,15 +17,17 @@ export const ANALYTICS_VIEWS = [
 ] as const;
 export type AnalyticsView = (typeof ANALYTICS_VIEWS)[number];
 
-/** The migration that creates each view (with its unique index and its get_<view>() wrapper). */
+/** The migration that creates each view (with its unique index and its get_<view>() wrapper) as it is now. */
 export const VIEW_MIGRATIONS: Record<AnalyticsView, string> = {
-  active_learning_days: "20260128100003",
-  popular_tracks: "20260128100003",
-  streak_dropoffs: "20260128100004",
-  quiz_completion_rates: "20260128100004",
-  review_session_usage: "20260128100005",
-  explanation_engagement: "20260128100006",
-  summary_stats: "20260128100007",
+  // 20260128100003..07 created them over the base tables; 20261202110001 re-creates the views
+  // and their wrappers over the incremental state, so a grant on a wrapper waits for it.
+  active_learning_days: "20261202110001",
+  popular_tracks: "20261202110001",
+  streak_dropoffs: "20261202110001",
+  quiz_completion_rates: "20261202110001",
+  review_session_usage: "20261202110001",
+  explanation_engagement: "20261202110001",
+  summary_stats: "20261202110001",
 };
 
 /** Migrations that other parts of the stack wait for. */

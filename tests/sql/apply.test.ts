@@ -28,6 +28,7 @@ const UNIQUE_INDEXES: Record<(typeof ANALYTICS_VIEWS)[number], string> = {
 
 /** The functions that the contract makes security definer; every other one is invoker. */
 const SECURITY_DEFINER = [
+  "analytics.flag_rebuild()",
   "analytics.get_active_learning_days()",
   "analytics.get_cron_job_status()",
   "analytics.get_explanation_engagement()",
@@ -37,6 +38,12 @@ const SECURITY_DEFINER = [
   "analytics.get_streak_dropoffs()",
   "analytics.get_summary_stats()",
   "analytics.health_check()",
+  // The change-log triggers of the incremental state: writers append to internal tables.
+  "analytics.log_explanation_view_changes()",
+  "analytics.log_lesson_completion_changes()",
+  "analytics.log_lesson_moves()",
+  "analytics.log_quiz_attempt_changes()",
+  "analytics.log_review_session_changes()",
   "analytics.manual_refresh()",
   "analytics.refresh_all_views()",
 ];
@@ -161,7 +168,34 @@ describe("applying the migrations to a fresh database", () => {
       return rows;
     });
     expect(tables.map((t) => t.name)).toEqual([
+      "analytics.batch_day_changes",
+      "analytics.batch_lessons",
+      "analytics.batch_moves",
+      "analytics.batch_old_streaks",
+      "analytics.batch_pairs",
+      "analytics.batch_quizzes",
+      "analytics.batch_reviews",
+      "analytics.batch_streak_changes",
+      "analytics.batch_viewer_changes",
+      "analytics.batch_views",
+      "analytics.day_totals",
+      "analytics.explanation_totals",
+      "analytics.explanation_view_changes",
+      "analytics.explanation_viewers",
+      "analytics.incremental_state",
+      "analytics.learner_activity",
+      "analytics.learner_days",
+      "analytics.learner_dropped_lengths",
+      "analytics.learner_streaks",
+      "analytics.lesson_completion_changes",
+      "analytics.lesson_moves",
+      "analytics.quiz_attempt_changes",
+      "analytics.quiz_totals",
       "analytics.refresh_runs",
+      "analytics.review_session_changes",
+      "analytics.streak_length_totals",
+      "analytics.track_learners",
+      "analytics.track_totals",
       "explanation_views",
       "explanations",
       "lesson_completions",

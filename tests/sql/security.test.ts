@@ -31,6 +31,19 @@ function row(statement: string, anon: Outcome, noRole: Outcome, member: Outcome,
 
 const HOOK_EVENT = JSON.stringify({ user_id: "0b6f8c3e-5a41-4d2e-9f60-1c7a2b3d4e01", claims: { role: "authenticated" } });
 
+const INCREMENTAL_FUNCTIONS = [
+  "current_utc_date", "log_lesson_completion_changes", "log_quiz_attempt_changes", "log_review_session_changes",
+  "log_explanation_view_changes", "log_lesson_moves", "flag_rebuild", "apply_pending_changes", "apply_streak_changes",
+  "rebuild_incremental_state",
+];
+const INCREMENTAL_TABLES = [
+  "lesson_completion_changes", "quiz_attempt_changes", "review_session_changes", "explanation_view_changes", "lesson_moves",
+  "incremental_state", "learner_days", "day_totals", "learner_activity", "learner_streaks", "learner_dropped_lengths",
+  "streak_length_totals", "track_learners", "track_totals", "quiz_totals", "explanation_viewers",
+  "explanation_totals", "batch_lessons", "batch_quizzes", "batch_reviews", "batch_views", "batch_moves", "batch_day_changes",
+  "batch_old_streaks", "batch_streak_changes", "batch_pairs", "batch_viewer_changes",
+];
+
 // prettier-ignore
 const MATRIX: readonly MatrixRow[] = [
   //  statement                                                   anon       authenticated,  member     admin      supabase_
@@ -59,6 +72,9 @@ const MATRIX: readonly MatrixRow[] = [
   row("select * from analytics.explanation_engagement",          NO_ACCESS, NO_ACCESS,      NO_ACCESS, NO_ACCESS, NO_ACCESS),
   row("select * from analytics.summary_stats",                   NO_ACCESS, NO_ACCESS,      NO_ACCESS, NO_ACCESS, NO_ACCESS),
   row("select * from analytics.refresh_runs",                    NO_ACCESS, NO_ACCESS,      NO_ACCESS, NO_ACCESS, NO_ACCESS),
+  // The incremental state under the views (docs/incremental-refresh.md): internal, owner only.
+  ...INCREMENTAL_FUNCTIONS.map((fn) => row(`select analytics.${fn}()`, NO_ACCESS, NO_ACCESS, NO_ACCESS, NO_ACCESS, NO_ACCESS)),
+  ...INCREMENTAL_TABLES.map((table) => row(`select * from analytics.${table}`, NO_ACCESS, NO_ACCESS, NO_ACCESS, NO_ACCESS, NO_ACCESS)),
   // The token hook and its table: the auth server only.
   row(`select public.custom_access_token_hook('${HOOK_EVENT}')`, NO_ACCESS, NO_ACCESS,      NO_ACCESS, NO_ACCESS, DATA),
   row("select * from public.user_roles",                         NO_ACCESS, NO_ACCESS,      NO_ACCESS, NO_ACCESS, DATA),

@@ -1,0 +1,940 @@
+-- 20261202110000_incremental_analytics_state.sql
+--
+-- Incremental maintenance under the seven analytics views: a refresh costs what changed
+-- since the last one, not the whole event history (docs/incremental-refresh.md).
+--
+-- * Change logs (analytics.*_changes, analytics.lesson_moves): statement-level AFTER
+--   triggers with transition tables on the event tables append the old rows (sign -1) and
+--   the new rows (sign +1) of every insert, update and delete; a lesson that moves to another
+--   track logs its old and new track. Writers only append (no shared row is updated, so
+--   writers never wait for each other or for the refresh).
+-- * Rollups (the incremental state): learner-days with per-kind counts, per-day totals,
+--   per-learner last activity, streak runs per learner, dropped streaks per learner and
+--   length, per-track learners, per-quiz and per-explanation counters.
+--   analytics.apply_pending_changes() consumes the change logs (delete ... returning: each
+--   logged row is applied exactly once; rows committed while it runs stay for the next
+--   run) and applies signed deltas; distinct counts follow from rows of the per-learner
+--   rollups appearing or disappearing; streaks are recomputed only around the touched days.
+-- * The views keep their names, columns, unique indexes and wrappers, but are defined over
+--   the rollups, so `refresh materialized view concurrently` reads a few thousand rows.
+--   analytics.refresh_views_and_record() applies the pending changes first, under the same
+--   advisory lock (7406300), in the same transaction.
+-- * The date: analytics.current_utc_date() (UTC date of now(); the setting
+--   analytics.today_override replaces it in tests). streak_dropoffs keeps the cutoff it was
+--   computed for (incremental_state.dropped_before) and moves streaks across it when the date
+--   changes; learners_active_7d is computed from per-learner last dates at refresh time.
+-- * analytics.rebuild_incremental_state() recomputes every rollup from the base tables
+--   (this migration's back-fill, a TRUNCATE of an event table, or whenever the state is
+--   suspected wrong). It blocks writers of the event tables while it runs.
+--
+-- Not superuser: plain tables, triggers on our own public tables, plpgsql. The trigger
+-- functions are security definer (reason at each); everything else is security invoker.
+--
+-- Idempotent: re-applying rebuilds the state and the views and keeps the stack's grants on
+-- the wrappers (their ACLs are copied across the re-creation).
+
+-- A deploy must not race the scheduled refresh: wait for it, hold it off until commit.
+select pg_catalog.pg_advisory_xact_lock(7406300);
+
+create or replace function analytics.current_utc_date()
+returns date
+language sql
+stable
+set search_path = ''
+as $$
+  select coalesce(
+    nullif(pg_catalog.current_setting('analytics.today_override', true), '')::date,
+    (pg_catalog.now() at time zone 'utc')::date
+  )
+$$;
+
+comment on function analytics.current_utc_date() is
+  'Today for the analytics views: the UTC date of now(); the setting analytics.today_override (YYYY-MM-DD) replaces it, for tests of a date change.';
+
+-- ---------------------------------------------------------------------------------------
+-- Change logs: appended by the triggers, consumed by apply_pending_changes(). No indexes:
+-- appending must stay cheap; the consumer reads them whole.
+-- ---------------------------------------------------------------------------------------
+
+create table if not exists analytics.lesson_completion_changes (
+  sign smallint not null,
+  user_id uuid not null,
+  lesson_id uuid not null,
+  completed_at timestamptz not null
+);
+
+create table if not exists analytics.quiz_attempt_changes (
+  sign smallint not null,
+  user_id uuid not null,
+  quiz_id uuid not null,
+  completed_at timestamptz,
+  score numeric
+);
+
+create table if not exists analytics.review_session_changes (
+  sign smallint not null,
+  user_id uuid not null,
+  started_at timestamptz not null,
+  ended_at timestamptz,
+  cards_reviewed int not null
+);
+
+create table if not exists analytics.explanation_view_changes (
+  sign smallint not null,
+  user_id uuid not null,
+  explanation_id uuid not null,
+  dwell_seconds int not null,
+  helpful boolean
+);
+
+-- A lesson moved between tracks: one row for its old and one for its new track.
+create table if not exists analytics.lesson_moves (
+  lesson_id uuid not null,
+  track_id uuid not null
+);
+
+-- ---------------------------------------------------------------------------------------
+-- Rollups.
+-- ---------------------------------------------------------------------------------------
+
+create table if not exists analytics.incremental_state (
+  id int primary key default 1 check (id = 1),
+  -- streak_dropoffs counts streaks whose last date is before this date (today - 1 when computed)
+  dropped_before date,
+  -- set by a TRUNCATE of an event table: the next refresh rebuilds instead of applying changes
+  needs_rebuild boolean not null default true,
+  rebuilt_at timestamptz
+);
+
+-- Per learner and UTC date with any activity event: counts per kind, and the review
+-- sessions' figures (by started_at date) for review_session_usage.
+create table if not exists analytics.learner_days (
+  user_id uuid not null,
+  activity_date date not null,
+  lessons bigint not null,
+  quizzes bigint not null,
+  reviews bigint not null,
+  review_cards bigint not null,
+  reviews_ended bigint not null,
+  review_seconds numeric not null,
+  primary key (user_id, activity_date)
+);
+
+create table if not exists analytics.day_totals (
+  activity_date date primary key,
+  active_learners bigint not null,
+  lessons_completed bigint not null,
+  quizzes_completed bigint not null,
+  review_sessions bigint not null,
+  review_learners bigint not null,
+  cards_reviewed bigint not null,
+  reviews_ended bigint not null,
+  review_seconds numeric not null
+);
+
+create table if not exists analytics.learner_activity (
+  user_id uuid primary key,
+  last_activity_date date not null
+);
+
+-- Maximal runs of consecutive activity dates.
+create table if not exists analytics.learner_streaks (
+  user_id uuid not null,
+  start_date date not null,
+  last_date date not null,
+  streak_length int not null,
+  primary key (user_id, start_date)
+);
+create index if not exists learner_streaks_last_date_idx on analytics.learner_streaks (last_date);
+
+create table if not exists analytics.learner_dropped_lengths (
+  user_id uuid not null,
+  streak_length int not null,
+  dropoffs bigint not null,
+  primary key (user_id, streak_length)
+);
+
+create table if not exists analytics.streak_length_totals (
+  streak_length int primary key,
+  dropoffs bigint not null,
+  learners bigint not null
+);
+
+create table if not exists analytics.track_learners (
+  track_id uuid not null,
+  user_id uuid not null,
+  completions bigint not null,
+  primary key (track_id, user_id)
+);
+
+create table if not exists analytics.track_totals (
+  track_id uuid primary key,
+  learners bigint not null,
+  lesson_completions bigint not null
+);
+
+create table if not exists analytics.quiz_totals (
+  quiz_id uuid primary key,
+  attempts bigint not null,
+  completed_attempts bigint not null,
+  -- completed attempts with a score: their sum and count (avg_score)
+  score_sum numeric not null,
+  score_count bigint not null
+);
+
+create table if not exists analytics.explanation_viewers (
+  explanation_id uuid not null,
+  user_id uuid not null,
+  views bigint not null,
+  primary key (explanation_id, user_id)
+);
+
+create table if not exists analytics.explanation_totals (
+  explanation_id uuid primary key,
+  views bigint not null,
+  unique_viewers bigint not null,
+  helpful_votes bigint not null,
+  not_helpful_votes bigint not null,
+  dwell_seconds bigint not null
+);
+
+-- ---------------------------------------------------------------------------------------
+-- Work tables of one maintenance run (filled and emptied under the refresh lock). Unlogged:
+-- nothing in them outlives the transaction that fills them.
+-- ---------------------------------------------------------------------------------------
+
+create unlogged table if not exists analytics.batch_lessons (like analytics.lesson_completion_changes);
+create unlogged table if not exists analytics.batch_quizzes (like analytics.quiz_attempt_changes);
+create unlogged table if not exists analytics.batch_reviews (like analytics.review_session_changes);
+create unlogged table if not exists analytics.batch_views (like analytics.explanation_view_changes);
+create unlogged table if not exists analytics.batch_moves (like analytics.lesson_moves);
+
+-- learner-day deltas, with the values after applying them
+create unlogged table if not exists analytics.batch_day_changes (
+  user_id uuid not null,
+  activity_date date not null,
+  lessons bigint not null,
+  quizzes bigint not null,
+  reviews bigint not null,
+  review_cards bigint not null,
+  reviews_ended bigint not null,
+  review_seconds numeric not null,
+  events_after bigint not null,
+  reviews_after bigint not null
+);
+
+create unlogged table if not exists analytics.batch_old_streaks (like analytics.learner_streaks);
+create unlogged table if not exists analytics.batch_streak_changes (user_id uuid not null, streak_length int not null, delta bigint not null);
+create unlogged table if not exists analytics.batch_pairs (
+  track_id uuid not null,
+  user_id uuid not null,
+  old_completions bigint not null,
+  new_completions bigint not null,
+  -- recomputed (a lesson moved) rather than changed by a delta
+  recomputed boolean not null
+);
+create unlogged table if not exists analytics.batch_viewer_changes (
+  explanation_id uuid not null,
+  user_id uuid not null,
+  views_delta bigint not null,
+  views_after bigint not null
+);
+
+do $$
+declare
+  internal regclass;
+begin
+  foreach internal in array array[
+    'analytics.lesson_completion_changes', 'analytics.quiz_attempt_changes', 'analytics.review_session_changes',
+    'analytics.explanation_view_changes', 'analytics.lesson_moves', 'analytics.incremental_state',
+    'analytics.learner_days', 'analytics.day_totals', 'analytics.learner_activity', 'analytics.learner_streaks',
+    'analytics.learner_dropped_lengths', 'analytics.streak_length_totals',
+    'analytics.track_learners', 'analytics.track_totals', 'analytics.quiz_totals', 'analytics.explanation_viewers',
+    'analytics.explanation_totals', 'analytics.batch_lessons', 'analytics.batch_quizzes', 'analytics.batch_reviews',
+    'analytics.batch_views', 'analytics.batch_moves', 'analytics.batch_day_changes', 'analytics.batch_old_streaks',
+    'analytics.batch_streak_changes', 'analytics.batch_pairs', 'analytics.batch_viewer_changes'
+  ]::regclass[]
+  loop
+    execute pg_catalog.format('alter table %s enable row level security', internal);
+    execute pg_catalog.format('revoke all on table %s from public, anon, authenticated, service_role', internal);
+  end loop;
+end
+$$;
+
+insert into analytics.incremental_state (id) values (1) on conflict (id) do nothing;
+
+comment on table analytics.incremental_state is 'Internal: the incremental state''s streak cutoff and rebuild flag (docs/incremental-refresh.md).';
+comment on table analytics.learner_days is 'Internal rollup: per learner and UTC activity date, event counts per kind and review figures.';
+
+-- ---------------------------------------------------------------------------------------
+-- Triggers: append the transition tables to the change logs.
+-- ---------------------------------------------------------------------------------------
+
+create or replace function analytics.log_lesson_completion_changes()
+returns trigger
+language plpgsql
+-- security definer: app writers (e.g. authenticated through the Data API) must record their
+-- changes in the internal change log, which they may not otherwise touch.
+security definer
+set search_path = ''
+as $$
+begin
+  if tg_op in ('UPDATE', 'DELETE') then
+    insert into analytics.lesson_completion_changes (sign, user_id, lesson_id, completed_at)
+    select -1, o.user_id, o.lesson_id, o.completed_at from old_rows as o;
+  end if;
+  if tg_op in ('INSERT', 'UPDATE') then
+    insert into analytics.lesson_completion_changes (sign, user_id, lesson_id, completed_at)
+    select 1, n.user_id, n.lesson_id, n.completed_at from new_rows as n;
+  end if;
+  return null;
+end
+$$;
+
+create or replace function analytics.log_quiz_attempt_changes()
+returns trigger
+language plpgsql
+-- security definer: app writers must record their changes in the internal change log.
+security definer
+set search_path = ''
+as $$
+begin
+  if tg_op in ('UPDATE', 'DELETE') then
+    insert into analytics.quiz_attempt_changes (sign, user_id, quiz_id, completed_at, score)
+    select -1, o.user_id, o.quiz_id, o.completed_at, o.score from old_rows as o;
+  end if;
+  if tg_op in ('INSERT', 'UPDATE') then
+    insert into analytics.quiz_attempt_changes (sign, user_id, quiz_id, completed_at, score)
+    select 1, n.user_id, n.quiz_id, n.completed_at, n.score from new_rows as n;
+  end if;
+  return null;
+end
+$$;
+
+create or replace function analytics.log_review_session_changes()
+returns trigger
+language plpgsql
+-- security definer: app writers must record their changes in the internal change log.
+security definer
+set search_path = ''
+as $$
+begin
+  if tg_op in ('UPDATE', 'DELETE') then
+    insert into analytics.review_session_changes (sign, user_id, started_at, ended_at, cards_reviewed)
+    select -1, o.user_id, o.started_at, o.ended_at, o.cards_reviewed from old_rows as o;
+  end if;
+  if tg_op in ('INSERT', 'UPDATE') then
+    insert into analytics.review_session_changes (sign, user_id, started_at, ended_at, cards_reviewed)
+    select 1, n.user_id, n.started_at, n.ended_at, n.cards_reviewed from new_rows as n;
+  end if;
+  return null;
+end
+$$;
+
+create or replace function analytics.log_explanation_view_changes()
+returns trigger
+language plpgsql
+-- security definer: app writers must record their changes in the internal change log.
+security definer
+set search_path = ''
+as $$
+begin
+  if tg_op in ('UPDATE', 'DELETE') then
+    insert into analytics.explanation_view_changes (sign, user_id, explanation_id, dwell_seconds, helpful)
+    select -1, o.user_id, o.explanation_id, o.dwell_seconds, o.helpful from old_rows as o;
+  end if;
+  if tg_op in ('INSERT', 'UPDATE') then
+    insert into analytics.explanation_view_changes (sign, user_id, explanation_id, dwell_seconds, helpful)
+    select 1, n.user_id, n.explanation_id, n.dwell_seconds, n.helpful from new_rows as n;
+  end if;
+  return null;
+end
+$$;
+
+create or replace function analytics.log_lesson_moves()
+returns trigger
+language plpgsql
+-- security definer: app writers (content editors) must record moves in the internal log.
+security definer
+set search_path = ''
+as $$
+begin
+  insert into analytics.lesson_moves (lesson_id, track_id)
+  select o.id, t.track_id
+    from old_rows as o
+    join new_rows as n on n.id = o.id
+   cross join lateral (values (o.track_id), (n.track_id)) as t (track_id)
+   where o.track_id is distinct from n.track_id;
+  return null;
+end
+$$;
+
+-- A TRUNCATE bypasses row triggers and transition tables: rebuild at the next refresh.
+create or replace function analytics.flag_rebuild()
+returns trigger
+language plpgsql
+-- security definer: the writer may not update the internal state row.
+security definer
+set search_path = ''
+as $$
+begin
+  update analytics.incremental_state set needs_rebuild = true where id = 1;
+  return null;
+end
+$$;
+
+do $$
+declare
+  event_table text;
+  log_function text;
+begin
+  for event_table, log_function in
+    select * from (values
+      ('lesson_completions', 'analytics.log_lesson_completion_changes()'),
+      ('quiz_attempts', 'analytics.log_quiz_attempt_changes()'),
+      ('review_sessions', 'analytics.log_review_session_changes()'),
+      ('explanation_views', 'analytics.log_explanation_view_changes()')
+    ) as t (event_table, log_function)
+  loop
+    execute pg_catalog.format(
+      'create or replace trigger analytics_log_insert after insert on public.%I referencing new table as new_rows for each statement execute function %s',
+      event_table, log_function);
+    execute pg_catalog.format(
+      'create or replace trigger analytics_log_update after update on public.%I referencing old table as old_rows new table as new_rows for each statement execute function %s',
+      event_table, log_function);
+    execute pg_catalog.format(
+      'create or replace trigger analytics_log_delete after delete on public.%I referencing old table as old_rows for each statement execute function %s',
+      event_table, log_function);
+    execute pg_catalog.format(
+      'create or replace trigger analytics_flag_truncate after truncate on public.%I for each statement execute function analytics.flag_rebuild()',
+      event_table);
+  end loop;
+end
+$$;
+
+create or replace trigger analytics_log_moves after update on public.lessons
+  referencing old table as old_rows new table as new_rows
+  for each statement execute function analytics.log_lesson_moves();
+
+-- ---------------------------------------------------------------------------------------
+-- Maintenance.
+-- ---------------------------------------------------------------------------------------
+
+-- Applies batch_streak_changes (+1 / -1 per dropped streak of a learner and length) to the
+-- per-learner and per-length dropped counts, then empties it. A learner counts for a length
+-- while their row for it exists.
+create or replace function analytics.apply_streak_changes()
+returns void
+language plpgsql
+volatile
+set search_path = ''
+as $$
+begin
+  with deltas as (
+      select c.user_id, c.streak_length, sum(c.delta)::bigint as delta
+        from analytics.batch_streak_changes as c
+       group by c.user_id, c.streak_length
+      having sum(c.delta) <> 0
+    ),
+    upserted as (
+      insert into analytics.learner_dropped_lengths as l (user_id, streak_length, dropoffs)
+      select d.user_id, d.streak_length, d.delta from deltas as d
+      on conflict (user_id, streak_length) do update set dropoffs = l.dropoffs + excluded.dropoffs
+      returning l.user_id, l.streak_length, l.dropoffs
+    ),
+    per_length as (
+      select u.streak_length,
+             sum(d.delta)::bigint as dropoffs,
+             sum((u.dropoffs > 0)::int - (u.dropoffs - d.delta > 0)::int)::bigint as learners
+        from upserted as u
+        join deltas as d on d.user_id = u.user_id and d.streak_length = u.streak_length
+       group by u.streak_length
+    )
+    insert into analytics.streak_length_totals as t (streak_length, dropoffs, learners)
+    select p.streak_length, p.dropoffs, p.learners from per_length as p
+    on conflict (streak_length) do update set dropoffs = t.dropoffs + excluded.dropoffs, learners = t.learners + excluded.learners;
+
+  delete from analytics.learner_dropped_lengths as l
+   using analytics.batch_streak_changes as c
+   where l.user_id = c.user_id and l.streak_length = c.streak_length and l.dropoffs = 0;
+  delete from analytics.streak_length_totals as t where t.dropoffs = 0;
+  delete from analytics.batch_streak_changes;
+end
+$$;
+
+create or replace function analytics.apply_pending_changes()
+returns jsonb
+language plpgsql
+volatile
+set search_path = ''
+as $$
+declare
+  cutoff constant date := analytics.current_utc_date() - 1;
+  previous_cutoff date;
+  rebuild boolean;
+  applied jsonb;
+begin
+  -- The statements below touch a batch's rows, yet their estimates can look large:
+  -- compiling them (JIT) would cost far more than running them. Transaction-local, so the
+  -- views' refresh that follows in the same transaction runs without JIT too.
+  perform pg_catalog.set_config('jit', 'off', true);
+  -- Lessons keep their tracks until this transaction ends: a move (an update of lessons)
+  -- waits, so every statement below maps lessons to tracks alike and every move committed
+  -- before is in the log taken below. Event writers are not held up (share mode lets their
+  -- foreign-key checks through).
+  lock table public.lessons in share mode;
+  select s.needs_rebuild, s.dropped_before into rebuild, previous_cutoff
+    from analytics.incremental_state as s
+   where s.id = 1
+     for update;
+  if rebuild or previous_cutoff is null then
+    return analytics.rebuild_incremental_state();
+  end if;
+
+  -- 1. Take the logged changes: each row exactly once; rows committed from now on stay.
+  -- The work tables are only used here, under the refresh lock: truncate (no dead rows).
+  truncate analytics.batch_lessons, analytics.batch_quizzes, analytics.batch_reviews, analytics.batch_views,
+    analytics.batch_moves, analytics.batch_day_changes, analytics.batch_old_streaks, analytics.batch_streak_changes,
+    analytics.batch_pairs, analytics.batch_viewer_changes;
+  with taken as (delete from analytics.lesson_completion_changes returning *)
+  insert into analytics.batch_lessons select * from taken;
+  with taken as (delete from analytics.quiz_attempt_changes returning *)
+  insert into analytics.batch_quizzes select * from taken;
+  with taken as (delete from analytics.review_session_changes returning *)
+  insert into analytics.batch_reviews select * from taken;
+  with taken as (delete from analytics.explanation_view_changes returning *)
+  insert into analytics.batch_views select * from taken;
+  with taken as (delete from analytics.lesson_moves returning *)
+  insert into analytics.batch_moves select * from taken;
+  -- Plans follow this batch's size and spread (the statements below join it to large rollups).
+  analyze analytics.batch_lessons, analytics.batch_quizzes, analytics.batch_reviews, analytics.batch_views, analytics.batch_moves;
+
+  applied := pg_catalog.jsonb_build_object(
+    'lesson_completions', (select count(*) from analytics.batch_lessons),
+    'quiz_attempts', (select count(*) from analytics.batch_quizzes),
+    'review_sessions', (select count(*) from analytics.batch_reviews),
+    'explanation_views', (select count(*) from analytics.batch_views),
+    'lesson_moves', (select count(*) from analytics.batch_moves)
+  );
+
+  -- 2. Learner-days: signed deltas, then the values after them.
+  with events as (
+    select l.user_id, (l.completed_at at time zone 'utc')::date as activity_date,
+           l.sign::bigint as lessons, 0::bigint as quizzes, 0::bigint as reviews,
+           0::bigint as review_cards, 0::bigint as reviews_ended, 0::numeric as review_seconds
+      from analytics.batch_lessons as l
+    union all
+    select q.user_id, (q.completed_at at time zone 'utc')::date, 0, q.sign, 0, 0, 0, 0
+      from analytics.batch_quizzes as q
+     where q.completed_at is not null
+    union all
+    select r.user_id, (r.started_at at time zone 'utc')::date, 0, 0, r.sign, r.sign * r.cards_reviewed,
+           case when r.ended_at is not null then r.sign else 0 end,
+           case when r.ended_at is not null then r.sign * extract(epoch from r.ended_at - r.started_at) else 0 end
+      from analytics.batch_reviews as r
+  ),
+  deltas as (
+    select e.user_id, e.activity_date, sum(e.lessons)::bigint as lessons, sum(e.quizzes)::bigint as quizzes,
+           sum(e.reviews)::bigint as reviews, sum(e.review_cards)::bigint as review_cards,
+           sum(e.reviews_ended)::bigint as reviews_ended, sum(e.review_seconds) as review_seconds
+      from events as e
+     group by e.user_id, e.activity_date
+  ),
+  upserted as (
+    insert into analytics.learner_days as d (user_id, activity_date, lessons, quizzes, reviews, review_cards, reviews_ended, review_seconds)
+    select x.user_id, x.activity_date, x.lessons, x.quizzes, x.reviews, x.review_cards, x.reviews_ended, x.review_seconds
+      from deltas as x
+     order by x.user_id, x.activity_date
+    on conflict (user_id, activity_date) do update set
+      lessons = d.lessons + excluded.lessons,
+      quizzes = d.quizzes + excluded.quizzes,
+      reviews = d.reviews + excluded.reviews,
+      review_cards = d.review_cards + excluded.review_cards,
+      reviews_ended = d.reviews_ended + excluded.reviews_ended,
+      review_seconds = d.review_seconds + excluded.review_seconds
+    returning d.user_id, d.activity_date, d.lessons + d.quizzes + d.reviews as events_after, d.reviews as reviews_after
+  )
+  insert into analytics.batch_day_changes
+  select x.user_id, x.activity_date, x.lessons, x.quizzes, x.reviews, x.review_cards, x.reviews_ended, x.review_seconds,
+         u.events_after, u.reviews_after
+    from upserted as u
+    join deltas as x on x.user_id = u.user_id and x.activity_date = u.activity_date;
+
+  analyze analytics.batch_day_changes;
+  delete from analytics.learner_days as d
+   using analytics.batch_day_changes as c
+   where d.user_id = c.user_id and d.activity_date = c.activity_date and c.events_after = 0;
+
+  -- Per-day totals: counts add up; a learner counts on a day while their learner-day exists.
+  insert into analytics.day_totals as t (
+    activity_date, active_learners, lessons_completed, quizzes_completed, review_sessions,
+    review_learners, cards_reviewed, reviews_ended, review_seconds
+  )
+  select c.activity_date,
+         sum((c.events_after > 0)::int - (c.events_after - c.lessons - c.quizzes - c.reviews > 0)::int)::bigint,
+         sum(c.lessons)::bigint, sum(c.quizzes)::bigint, sum(c.reviews)::bigint,
+         sum((c.reviews_after > 0)::int - (c.reviews_after - c.reviews > 0)::int)::bigint,
+         sum(c.review_cards)::bigint, sum(c.reviews_ended)::bigint, sum(c.review_seconds)
+    from analytics.batch_day_changes as c
+   group by c.activity_date
+  on conflict (activity_date) do update set
+    active_learners = t.active_learners + excluded.active_learners,
+    lessons_completed = t.lessons_completed + excluded.lessons_completed,
+    quizzes_completed = t.quizzes_completed + excluded.quizzes_completed,
+    review_sessions = t.review_sessions + excluded.review_sessions,
+    review_learners = t.review_learners + excluded.review_learners,
+    cards_reviewed = t.cards_reviewed + excluded.cards_reviewed,
+    reviews_ended = t.reviews_ended + excluded.reviews_ended,
+    review_seconds = t.review_seconds + excluded.review_seconds;
+  delete from analytics.day_totals as t
+   where t.active_learners = 0
+     and t.activity_date in (select c.activity_date from analytics.batch_day_changes as c);
+
+  -- 3. Learners whose set of activity dates changed: last activity date and streaks.
+  delete from analytics.batch_day_changes as c
+   where (c.events_after > 0) = (c.events_after - c.lessons - c.quizzes - c.reviews > 0);
+
+  with touched as (
+    select distinct c.user_id from analytics.batch_day_changes as c
+  ),
+  latest as (
+    select t.user_id, (select max(d.activity_date) from analytics.learner_days as d where d.user_id = t.user_id) as last_date
+      from touched as t
+  ),
+  gone as (
+    delete from analytics.learner_activity as a
+     using latest as l
+     where a.user_id = l.user_id and l.last_date is null
+  )
+  insert into analytics.learner_activity as a (user_id, last_activity_date)
+  select l.user_id, l.last_date from latest as l where l.last_date is not null
+  on conflict (user_id) do update set last_activity_date = excluded.last_activity_date;
+
+  -- A changed day d can only change the streaks that touch d - 1 .. d + 1: per learner,
+  -- delete the streaks meeting [min d - 1, max d + 1] and recompute that stretch.
+  with touched as (
+    select c.user_id, min(c.activity_date) - 1 as lo, max(c.activity_date) + 1 as hi
+      from analytics.batch_day_changes as c
+     group by c.user_id
+  ),
+  removed as (
+    delete from analytics.learner_streaks as s
+     using touched as t
+     where s.user_id = t.user_id and s.last_date >= t.lo and s.start_date <= t.hi
+    returning s.*
+  )
+  insert into analytics.batch_old_streaks select * from removed;
+
+  insert into analytics.batch_streak_changes (user_id, streak_length, delta)
+  select o.user_id, o.streak_length, -1 from analytics.batch_old_streaks as o where o.last_date < previous_cutoff;
+
+  with touched as (
+    select c.user_id, min(c.activity_date) - 1 as lo, max(c.activity_date) + 1 as hi
+      from analytics.batch_day_changes as c
+     group by c.user_id
+  ),
+  stretch as (
+    select t.user_id, least(t.lo, min(o.start_date)) as lo, greatest(t.hi, max(o.last_date)) as hi
+      from touched as t
+      left join analytics.batch_old_streaks as o on o.user_id = t.user_id
+     group by t.user_id, t.lo, t.hi
+  ),
+  islands as (
+    select d.user_id, d.activity_date,
+           d.activity_date - (row_number() over (partition by d.user_id order by d.activity_date))::int as island
+      from stretch as s
+      join analytics.learner_days as d on d.user_id = s.user_id and d.activity_date between s.lo and s.hi
+  ),
+  added as (
+    insert into analytics.learner_streaks (user_id, start_date, last_date, streak_length)
+    select i.user_id, min(i.activity_date), max(i.activity_date), count(*)::int
+      from islands as i
+     group by i.user_id, i.island
+    returning user_id, last_date, streak_length
+  )
+  insert into analytics.batch_streak_changes (user_id, streak_length, delta)
+  select a.user_id, a.streak_length, 1 from added as a where a.last_date < previous_cutoff;
+
+  -- The date changed: streaks whose last date lies between the old and the new cutoff
+  -- dropped off (or, if the date went back, are running again).
+  if cutoff <> previous_cutoff then
+    insert into analytics.batch_streak_changes (user_id, streak_length, delta)
+    select s.user_id, s.streak_length, case when cutoff > previous_cutoff then 1 else -1 end
+      from analytics.learner_streaks as s
+     where s.last_date >= least(cutoff, previous_cutoff) and s.last_date < greatest(cutoff, previous_cutoff);
+    update analytics.incremental_state set dropped_before = cutoff where id = 1;
+  end if;
+  perform analytics.apply_streak_changes();
+
+  -- 4. Lessons: completions per track and learner.
+  -- Per track and learner: the batch's completions as deltas, by the lessons' tracks (which
+  -- cannot change while this runs: see the lock above).
+  with deltas as (
+    select le.track_id, l.user_id, sum(l.sign)::bigint as completions
+      from analytics.batch_lessons as l
+      join public.lessons as le on le.id = l.lesson_id
+     group by le.track_id, l.user_id
+    having sum(l.sign) <> 0
+  ),
+  upserted as (
+    insert into analytics.track_learners as tl (track_id, user_id, completions)
+    select d.track_id, d.user_id, d.completions from deltas as d order by d.track_id, d.user_id
+    on conflict (track_id, user_id) do update set completions = tl.completions + excluded.completions
+    returning tl.track_id, tl.user_id, tl.completions
+  )
+  insert into analytics.batch_pairs (track_id, user_id, old_completions, new_completions, recomputed)
+  select u.track_id, u.user_id, u.completions - d.completions, u.completions, false
+    from upserted as u
+    join deltas as d on d.track_id = u.track_id and d.user_id = u.user_id;
+
+  -- A lesson that moved takes its learners along: their old and new tracks are recomputed
+  -- (rare: a content edit). In one statement, so one snapshot: what the state holds is what
+  -- the base tables hold less the changes logged but not yet taken.
+  with moved_lessons as (
+    select distinct m.lesson_id from analytics.batch_moves as m
+  ),
+  moved as (
+    select t.track_id, u.user_id
+      from (select distinct m.track_id from analytics.batch_moves as m) as t
+     cross join (
+       select lc.user_id from public.lesson_completions as lc where lc.lesson_id in (select lesson_id from moved_lessons)
+       union
+       select c.user_id from analytics.lesson_completion_changes as c where c.lesson_id in (select lesson_id from moved_lessons)
+       union
+       select b.user_id from analytics.batch_lessons as b where b.lesson_id in (select lesson_id from moved_lessons)
+     ) as u
+  )
+  insert into analytics.batch_pairs (track_id, user_id, old_completions, new_completions, recomputed)
+  select p.track_id, p.user_id,
+         coalesce((select tl.completions from analytics.track_learners as tl
+                    where tl.track_id = p.track_id and tl.user_id = p.user_id), 0),
+         (select count(*) from public.lesson_completions as lc
+            join public.lessons as le on le.id = lc.lesson_id
+           where lc.user_id = p.user_id and le.track_id = p.track_id)
+         - (select coalesce(sum(c.sign), 0) from analytics.lesson_completion_changes as c
+              join public.lessons as le on le.id = c.lesson_id
+             where c.user_id = p.user_id and le.track_id = p.track_id)::bigint,
+         true
+    from moved as p;
+  insert into analytics.track_learners as tl (track_id, user_id, completions)
+  select p.track_id, p.user_id, p.new_completions from analytics.batch_pairs as p
+   where p.recomputed and p.new_completions <> p.old_completions
+  on conflict (track_id, user_id) do update set completions = excluded.completions;
+  delete from analytics.track_learners as tl
+   using analytics.batch_pairs as p
+   where p.new_completions = 0 and tl.track_id = p.track_id and tl.user_id = p.user_id and tl.completions = 0;
+
+  -- Old and new values per row telescope when a pair was both updated and recomputed.
+  insert into analytics.track_totals as t (track_id, learners, lesson_completions)
+  select p.track_id,
+         sum((p.new_completions > 0)::int - (p.old_completions > 0)::int)::bigint,
+         sum(p.new_completions - p.old_completions)::bigint
+    from analytics.batch_pairs as p
+   group by p.track_id
+  on conflict (track_id) do update set
+    learners = t.learners + excluded.learners,
+    lesson_completions = t.lesson_completions + excluded.lesson_completions;
+  delete from analytics.track_totals as t where t.learners = 0 and t.lesson_completions = 0;
+
+  -- 5. Quizzes: every figure adds up.
+  insert into analytics.quiz_totals as t (quiz_id, attempts, completed_attempts, score_sum, score_count)
+  select q.quiz_id,
+         sum(q.sign)::bigint,
+         coalesce(sum(q.sign) filter (where q.completed_at is not null), 0)::bigint,
+         coalesce(sum(q.sign * q.score) filter (where q.completed_at is not null and q.score is not null), 0),
+         coalesce(sum(q.sign) filter (where q.completed_at is not null and q.score is not null), 0)::bigint
+    from analytics.batch_quizzes as q
+   group by q.quiz_id
+  on conflict (quiz_id) do update set
+    attempts = t.attempts + excluded.attempts,
+    completed_attempts = t.completed_attempts + excluded.completed_attempts,
+    score_sum = t.score_sum + excluded.score_sum,
+    score_count = t.score_count + excluded.score_count;
+  delete from analytics.quiz_totals as t
+   where t.attempts = 0 and t.quiz_id in (select q.quiz_id from analytics.batch_quizzes as q);
+
+  -- 6. Explanations: counters add up; a viewer counts while their per-explanation row exists.
+  with deltas as (
+    select v.explanation_id, v.user_id, sum(v.sign)::bigint as views
+      from analytics.batch_views as v
+     group by v.explanation_id, v.user_id
+    having sum(v.sign) <> 0
+  ),
+  upserted as (
+    insert into analytics.explanation_viewers as ev (explanation_id, user_id, views)
+    select d.explanation_id, d.user_id, d.views from deltas as d order by d.explanation_id, d.user_id
+    on conflict (explanation_id, user_id) do update set views = ev.views + excluded.views
+    returning ev.explanation_id, ev.user_id, ev.views
+  )
+  insert into analytics.batch_viewer_changes (explanation_id, user_id, views_delta, views_after)
+  select u.explanation_id, u.user_id, d.views, u.views
+    from upserted as u
+    join deltas as d on d.explanation_id = u.explanation_id and d.user_id = u.user_id;
+  delete from analytics.explanation_viewers as ev
+   using analytics.batch_viewer_changes as c
+   where ev.explanation_id = c.explanation_id and ev.user_id = c.user_id and c.views_after = 0;
+
+  with counters as (
+    select v.explanation_id,
+           sum(v.sign)::bigint as views,
+           coalesce(sum(v.sign) filter (where v.helpful), 0)::bigint as helpful_votes,
+           coalesce(sum(v.sign) filter (where not v.helpful), 0)::bigint as not_helpful_votes,
+           sum(v.sign * v.dwell_seconds)::bigint as dwell_seconds
+      from analytics.batch_views as v
+     group by v.explanation_id
+  ),
+  viewers as (
+    select c.explanation_id, sum((c.views_after > 0)::int - (c.views_after - c.views_delta > 0)::int)::bigint as unique_viewers
+      from analytics.batch_viewer_changes as c
+     group by c.explanation_id
+  )
+  insert into analytics.explanation_totals as t (explanation_id, views, unique_viewers, helpful_votes, not_helpful_votes, dwell_seconds)
+  select c.explanation_id, c.views, coalesce(v.unique_viewers, 0), c.helpful_votes, c.not_helpful_votes, c.dwell_seconds
+    from counters as c
+    left join viewers as v on v.explanation_id = c.explanation_id
+  on conflict (explanation_id) do update set
+    views = t.views + excluded.views,
+    unique_viewers = t.unique_viewers + excluded.unique_viewers,
+    helpful_votes = t.helpful_votes + excluded.helpful_votes,
+    not_helpful_votes = t.not_helpful_votes + excluded.not_helpful_votes,
+    dwell_seconds = t.dwell_seconds + excluded.dwell_seconds;
+  delete from analytics.explanation_totals as t
+   where t.views = 0 and t.explanation_id in (select v.explanation_id from analytics.batch_views as v);
+
+  -- The work tables are empty between runs.
+  truncate analytics.batch_lessons, analytics.batch_quizzes, analytics.batch_reviews, analytics.batch_views,
+    analytics.batch_moves, analytics.batch_day_changes, analytics.batch_old_streaks, analytics.batch_streak_changes,
+    analytics.batch_pairs, analytics.batch_viewer_changes;
+  return applied;
+end
+$$;
+
+comment on function analytics.apply_pending_changes() is
+  'Internal: applies the logged changes of the event tables (and a change of date) to the incremental state; called by the refresh under advisory lock 7406300.';
+
+create or replace function analytics.rebuild_incremental_state()
+returns jsonb
+language plpgsql
+volatile
+set search_path = ''
+as $$
+declare
+  cutoff constant date := analytics.current_utc_date() - 1;
+begin
+  -- One rebuild or refresh at a time; then hold off writers (their triggers append to the
+  -- change logs) so that the base tables and the emptied logs agree.
+  perform pg_catalog.pg_advisory_xact_lock(7406300);
+  lock table public.lessons in share mode;
+  lock table analytics.lesson_completion_changes, analytics.quiz_attempt_changes, analytics.review_session_changes,
+    analytics.explanation_view_changes, analytics.lesson_moves in exclusive mode;
+  delete from analytics.lesson_completion_changes;
+  delete from analytics.quiz_attempt_changes;
+  delete from analytics.review_session_changes;
+  delete from analytics.explanation_view_changes;
+  delete from analytics.lesson_moves;
+  truncate analytics.learner_days, analytics.day_totals, analytics.learner_activity, analytics.learner_streaks,
+    analytics.learner_dropped_lengths, analytics.streak_length_totals,
+    analytics.track_learners, analytics.track_totals, analytics.quiz_totals, analytics.explanation_viewers,
+    analytics.explanation_totals;
+
+  insert into analytics.learner_days (user_id, activity_date, lessons, quizzes, reviews, review_cards, reviews_ended, review_seconds)
+  select e.user_id, e.activity_date, sum(e.lessons)::bigint, sum(e.quizzes)::bigint, sum(e.reviews)::bigint,
+         sum(e.review_cards)::bigint, sum(e.reviews_ended)::bigint, coalesce(sum(e.review_seconds), 0)
+    from (
+      select lc.user_id, (lc.completed_at at time zone 'utc')::date as activity_date,
+             count(*) as lessons, 0::bigint as quizzes, 0::bigint as reviews, 0::bigint as review_cards,
+             0::bigint as reviews_ended, 0::numeric as review_seconds
+        from public.lesson_completions as lc
+       group by 1, 2
+      union all
+      select qa.user_id, (qa.completed_at at time zone 'utc')::date, 0, count(*), 0, 0, 0, 0
+        from public.quiz_attempts as qa
+       where qa.completed_at is not null
+       group by 1, 2
+      union all
+      select rs.user_id, (rs.started_at at time zone 'utc')::date, 0, 0, count(*), sum(rs.cards_reviewed), count(rs.ended_at),
+             coalesce(sum(extract(epoch from rs.ended_at - rs.started_at)), 0)
+        from public.review_sessions as rs
+       group by 1, 2
+    ) as e
+   group by e.user_id, e.activity_date;
+
+  insert into analytics.day_totals
+  select d.activity_date, count(*), sum(d.lessons)::bigint, sum(d.quizzes)::bigint, sum(d.reviews)::bigint,
+         count(*) filter (where d.reviews > 0), sum(d.review_cards)::bigint, sum(d.reviews_ended)::bigint, sum(d.review_seconds)
+    from analytics.learner_days as d
+   group by d.activity_date;
+
+  insert into analytics.learner_activity
+  select d.user_id, max(d.activity_date) from analytics.learner_days as d group by d.user_id;
+
+  insert into analytics.learner_streaks (user_id, start_date, last_date, streak_length)
+  select i.user_id, min(i.activity_date), max(i.activity_date), count(*)::int
+    from (
+      select d.user_id, d.activity_date,
+             d.activity_date - (row_number() over (partition by d.user_id order by d.activity_date))::int as island
+        from analytics.learner_days as d
+    ) as i
+   group by i.user_id, i.island;
+
+  insert into analytics.learner_dropped_lengths
+  select s.user_id, s.streak_length, count(*)
+    from analytics.learner_streaks as s
+   where s.last_date < cutoff
+   group by s.user_id, s.streak_length;
+
+  insert into analytics.streak_length_totals
+  select l.streak_length, sum(l.dropoffs)::bigint, count(*)
+    from analytics.learner_dropped_lengths as l
+   group by l.streak_length;
+
+  insert into analytics.track_learners
+  select le.track_id, lc.user_id, count(*)
+    from public.lesson_completions as lc
+    join public.lessons as le on le.id = lc.lesson_id
+   group by le.track_id, lc.user_id;
+
+  insert into analytics.track_totals
+  select tl.track_id, count(*), sum(tl.completions)::bigint from analytics.track_learners as tl group by tl.track_id;
+
+  insert into analytics.quiz_totals
+  select qa.quiz_id, count(*), count(qa.completed_at),
+         coalesce(sum(qa.score) filter (where qa.completed_at is not null), 0),
+         count(qa.score) filter (where qa.completed_at is not null)
+    from public.quiz_attempts as qa
+   group by qa.quiz_id;
+
+  insert into analytics.explanation_viewers
+  select ev.explanation_id, ev.user_id, count(*) from public.explanation_views as ev group by ev.explanation_id, ev.user_id;
+
+  insert into analytics.explanation_totals
+  select ev.explanation_id, count(*), count(distinct ev.user_id),
+         count(*) filter (where ev.helpful), count(*) filter (where not ev.helpful), sum(ev.dwell_seconds)::bigint
+    from public.explanation_views as ev
+   group by ev.explanation_id;
+
+  update analytics.incremental_state
+     set dropped_before = cutoff, needs_rebuild = false, rebuilt_at = pg_catalog.clock_timestamp()
+   where id = 1;
+  return pg_catalog.jsonb_build_object('rebuilt', true);
+end
+$$;
+
+comment on function analytics.rebuild_incremental_state() is
+  'Recomputes the incremental state of the analytics views from the base tables (blocks writers of the event tables while it runs); run analytics.refresh_all_views() after it. See docs/incremental-refresh.md.';
+
+revoke execute on function
+  analytics.current_utc_date(),
+  analytics.log_lesson_completion_changes(),
+  analytics.log_quiz_attempt_changes(),
+  analytics.log_review_session_changes(),
+  analytics.log_explanation_view_changes(),
+  analytics.log_lesson_moves(),
+  analytics.flag_rebuild(),
+  analytics.apply_streak_changes(),
+  analytics.apply_pending_changes(),
+  analytics.rebuild_incremental_state()
+  from public, anon, authenticated, service_role;
+
+-- The back-fill (writers of the event tables wait for this migration's commit).
+select analytics.rebuild_incremental_state();
