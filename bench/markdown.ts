@@ -97,7 +97,7 @@ function refreshVariantSection(variant: RefreshVariant, views: readonly string[]
   return [
     `### ${variant.label}`,
     "",
-    `Median of ${variant.rounds.length} rounds (ms). Concurrent total is the whole \`analytics.refresh_all_views()\` call, per view from its \`refresh_runs.view_durations\`; the other totals are sums over the views. Floor is \`select count(*) from (<view query>)\` (the issue's baseline; the planner drops the columns count(*) does not need); compute is \`select count(q.*)\` over the same query, which needs every column. Migrations: ${variant.migrations[0]} … ${variant.migrations[variant.migrations.length - 1]} (${variant.migrations.length}).`,
+    `Median of ${variant.rounds.length} rounds (ms). Concurrent total is the whole \`analytics.refresh_all_views()\` call, per view from its \`refresh_runs.view_durations\`; the other totals are sums over the views. Floor is \`select count(*) from (<view query>)\` (the baseline of the targets; the planner drops the columns count(*) does not need); compute is \`select count(q.*)\` over the same query, which needs every column. Migrations: ${variant.migrations[0]} … ${variant.migrations[variant.migrations.length - 1]} (${variant.migrations.length}).`,
     "",
     table(
       ["view", "rows", "concurrent", "plain", "floor", "compute", "concurrent/plain", "concurrent/floor", "concurrent/compute"],

@@ -57,6 +57,8 @@ comment on function analytics.current_utc_date() is
 -- ---------------------------------------------------------------------------------------
 
 create table if not exists analytics.lesson_completion_changes (
+  -- The change's sign, -1 or +1.
+  -- squawk-ignore prefer-bigint-over-smallint
   sign smallint not null,
   user_id uuid not null,
   lesson_id uuid not null,
@@ -64,6 +66,8 @@ create table if not exists analytics.lesson_completion_changes (
 );
 
 create table if not exists analytics.quiz_attempt_changes (
+  -- The change's sign, -1 or +1.
+  -- squawk-ignore prefer-bigint-over-smallint
   sign smallint not null,
   user_id uuid not null,
   quiz_id uuid not null,
@@ -72,17 +76,25 @@ create table if not exists analytics.quiz_attempt_changes (
 );
 
 create table if not exists analytics.review_session_changes (
+  -- The change's sign, -1 or +1.
+  -- squawk-ignore prefer-bigint-over-smallint
   sign smallint not null,
   user_id uuid not null,
   started_at timestamptz not null,
   ended_at timestamptz,
+  -- A copy of public.review_sessions.cards_reviewed, which is int.
+  -- squawk-ignore prefer-bigint-over-int
   cards_reviewed int not null
 );
 
 create table if not exists analytics.explanation_view_changes (
+  -- The change's sign, -1 or +1.
+  -- squawk-ignore prefer-bigint-over-smallint
   sign smallint not null,
   user_id uuid not null,
   explanation_id uuid not null,
+  -- A copy of public.explanation_views.dwell_seconds, which is int.
+  -- squawk-ignore prefer-bigint-over-int
   dwell_seconds int not null,
   helpful boolean
 );
@@ -98,6 +110,8 @@ create table if not exists analytics.lesson_moves (
 -- ---------------------------------------------------------------------------------------
 
 create table if not exists analytics.incremental_state (
+  -- A one-row table: id is always 1.
+  -- squawk-ignore prefer-bigint-over-int
   id int primary key default 1 check (id = 1),
   -- streak_dropoffs counts streaks whose last date is before this date (today - 1 when computed)
   dropped_before date,
@@ -142,6 +156,8 @@ create table if not exists analytics.learner_streaks (
   user_id uuid not null,
   start_date date not null,
   last_date date not null,
+  -- A streak's length in days; the views' streak_length is int.
+  -- squawk-ignore prefer-bigint-over-int
   streak_length int not null,
   primary key (user_id, start_date)
 );
@@ -149,12 +165,16 @@ create index if not exists learner_streaks_last_date_idx on analytics.learner_st
 
 create table if not exists analytics.learner_dropped_lengths (
   user_id uuid not null,
+  -- A streak's length in days; the views' streak_length is int.
+  -- squawk-ignore prefer-bigint-over-int
   streak_length int not null,
   dropoffs bigint not null,
   primary key (user_id, streak_length)
 );
 
 create table if not exists analytics.streak_length_totals (
+  -- A streak's length in days; the views' streak_length is int.
+  -- squawk-ignore prefer-bigint-over-int
   streak_length int primary key,
   dropoffs bigint not null,
   learners bigint not null
@@ -224,6 +244,8 @@ create unlogged table if not exists analytics.batch_day_changes (
 );
 
 create unlogged table if not exists analytics.batch_old_streaks (like analytics.learner_streaks);
+-- A streak's length in days; the views' streak_length is int.
+-- squawk-ignore prefer-bigint-over-int
 create unlogged table if not exists analytics.batch_streak_changes (user_id uuid not null, streak_length int not null, delta bigint not null);
 create unlogged table if not exists analytics.batch_pairs (
   track_id uuid not null,

@@ -97,7 +97,7 @@ describe("SVG chart", () => {
 });
 
 describe("targets", () => {
-  it("judges every target of the issue", () => {
+  it("judges every target", () => {
     const names = evaluateTargets(benchResult()).map((t) => `${t.name}: ${t.met}`);
     expect(names).toEqual([
       "refresh: concurrent / plain (total): true",
