@@ -54,13 +54,20 @@ describe("supabase-analytics-sql-security", () => {
 
   it("reports a real admin function edited to drop its search_path, on the Migration that carries it", async () => {
     const body = "as $$\nbegin\n  perform analytics.assert_admin('analytics.get_active_learning_days()')";
-    const migrations = edited("20260128100003", (sql) => sql.split(`set search_path = ''\n${body}`).join(body));
-    expect(migrations.find((file) => file.version === "20260128100003")?.sql).not.toEqual(realMigrations().find((file) => file.version === "20260128100003")?.sql);
+    // The file that defines the wrapper last (a later definition replaces an earlier one).
+    const definer = [...realMigrations()].reverse().find((file) => file.sql.includes(`set search_path = ''\n${body}`));
+    if (!definer) throw new Error("no migration defines analytics.get_active_learning_days() with that body");
+    const migrations = edited(definer.version, (sql) => sql.split(`set search_path = ''\n${body}`).join(body));
+    expect(migrations.find((file) => file.version === definer.version)?.sql).not.toEqual(definer.sql);
+    const before = definer.sql.slice(0, definer.sql.indexOf(body));
+    const line = before.slice(0, before.lastIndexOf("create or replace function analytics.get_active_learning_days()")).split("\n").length;
     const { resources, result } = await review(migrations);
     expect(result.violations).toEqual([
       expect.objectContaining({
-        urn: urnOf(resources, "migration-20260128100003"),
-        message: expect.stringMatching(/^sql\/migrations\/20260128100003_core_activity_views\.sql line 70, column 1: function analytics\.get_active_learning_days\(\) is security definer but does not set search_path/),
+        urn: urnOf(resources, `migration-${definer.version}`),
+        message: expect.stringMatching(
+          new RegExp(`^sql/migrations/${definer.version}_\\w+\\.sql line ${line}, column 1: function analytics\\.get_active_learning_days\\(\\) is security definer but does not set search_path`),
+        ),
       }),
     ]);
   });
