@@ -2,7 +2,8 @@
 // (@pulumi/pulumi/cmd/run-policy-pack, which compiles policy/index.ts with ts-node) started in
 // policy/, and the engine's side of the conversation: the Analyzer gRPC calls, with requests
 // built the way the engine builds them (pulumirpc protobufs).
-import { ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { startPlugin } from "../support/plugin";
 import * as path from "node:path";
 import type { RegisteredResource } from "./registeredResources";
 
@@ -70,19 +71,8 @@ export class AnalyzerProcess {
   static async start(): Promise<AnalyzerProcess> {
     const runtime = require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [PACK_DIR] });
     // The first argument is the engine's address; the pack never calls the engine in these tests.
-    const child = spawn(process.execPath, [runtime, "127.0.0.1:0", "."], { cwd: PACK_DIR, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const port = await new Promise<string>((resolve, reject) => {
-      child.stdout?.on("data", (chunk: Buffer) => {
-        stdout += chunk.toString();
-        const line = stdout.split("\n").find((candidate) => /^\d+$/.test(candidate.trim()));
-        if (line) resolve(line.trim());
-      });
-      child.on("exit", (code) => reject(new Error(`the policy runtime exited with ${String(code)} before serving:\n${stderr}${stdout}`)));
-    });
-    return new AnalyzerProcess(child, new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure()), () => stderr);
+    const { child, port, stderr } = await startPlugin("the policy runtime", runtime, ["127.0.0.1:0", "."], { cwd: PACK_DIR });
+    return new AnalyzerProcess(child, new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure()), stderr);
   }
 
   private call(method: keyof Omit<GrpcClient, "close">, request: unknown): Promise<Record<string, unknown>> {

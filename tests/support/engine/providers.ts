@@ -4,8 +4,9 @@
 // It answers Configure with acceptSecrets=false, so every call gets revealed values and the
 // engine marks secrets again on the way back. RandomPassword (@pulumi/random, a Go plugin that
 // is not available here) is stood in for with the same inputs and output shape.
-import { ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomInt } from "node:crypto";
+import { startPlugin } from "../plugin";
 import { fromStruct, get, grpc, message, PROVIDER_KEY, providerGrpc, providerPb, ProtoMessage, Props, toStruct, UNKNOWN } from "./wire";
 
 export interface CheckFailure {
@@ -60,20 +61,9 @@ export class DynamicProviderPlugin implements ResourceProvider {
   /** Spawns the plugin in the program's folder (its node_modules) and configures it. */
   static async start(pwd: string, engineAddress: string, env: NodeJS.ProcessEnv): Promise<DynamicProviderPlugin> {
     const entry = require.resolve("@pulumi/pulumi/cmd/dynamic-provider", { paths: [pwd] });
-    const child = spawn(process.execPath, [entry, engineAddress], { cwd: pwd, env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const port = await new Promise<string>((resolve, reject) => {
-      child.stdout?.on("data", (chunk: Buffer) => {
-        stdout += chunk.toString();
-        const line = stdout.split("\n").find((candidate) => /^\d+$/.test(candidate.trim()));
-        if (line) resolve(line.trim());
-      });
-      child.on("exit", (code) => reject(new Error(`the dynamic-provider plugin exited with ${String(code)} before serving:\n${stderr}`)));
-    });
+    const { child, port, stderr } = await startPlugin("the dynamic-provider plugin", entry, [engineAddress], { cwd: pwd, env });
     const client = new providerGrpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-    const plugin = new DynamicProviderPlugin(child, client, () => stderr);
+    const plugin = new DynamicProviderPlugin(child, client, stderr);
     await plugin.call("configure", message(providerPb.ConfigureRequest, { Args: toStruct({}), Acceptsecrets: true, Acceptresources: false }), "configure", "provider");
     return plugin;
   }
