@@ -72,6 +72,15 @@ async function readAllViews(client: Client): Promise<Record<AnalyticsView, ViewR
   return contents;
 }
 
+/**
+ * Holders and waiters of the refresh lock in this test's database only: other test files refresh
+ * in their own databases at the same time, and pg_locks shows the whole cluster.
+ */
+const REFRESH_LOCK_HOLDERS_SQL = `
+  select pid, granted from pg_catalog.pg_locks
+   where locktype = 'advisory' and classid = 0 and objid = $1 and objsubid = 1
+     and database = (select oid from pg_catalog.pg_database where datname = pg_catalog.current_database())`;
+
 /** Locks held by a backend on the analytics views: view name -> lock modes. */
 async function viewLocks(observer: Client, pid: number): Promise<Record<string, string[]>> {
   const { rows } = await observer.query<{ view: string; modes: string[] }>(
@@ -167,12 +176,7 @@ describe("refresh_all_views with populated views", () => {
       // The first refresh finishes its work but keeps its transaction, and so the lock, open.
       await first.query("begin");
       await first.query("select analytics.refresh_all_views()");
-      const { rows: holders } = await observer.query<{ pid: number; granted: boolean }>(
-        `select pid, granted from pg_catalog.pg_locks
-          where locktype = 'advisory' and classid = 0 and objid = $1 and objsubid = 1
-            and database = (select oid from pg_catalog.pg_database where datname = pg_catalog.current_database())`,
-        [REFRESH_LOCK_KEY],
-      );
+      const { rows: holders } = await observer.query<{ pid: number; granted: boolean }>(REFRESH_LOCK_HOLDERS_SQL, [REFRESH_LOCK_KEY]);
       expect(holders).toEqual([{ pid: await backendPid(first), granted: true }]);
 
       await second.query("select analytics.refresh_all_views()");
@@ -194,7 +198,7 @@ describe("refresh_all_views with populated views", () => {
       expect(manual).toMatchObject({ code: "55P03", message: "analytics.manual_refresh(): another refresh is running" });
 
       // The lock is still the first caller's: the second one never waited for it.
-      expect((await observer.query("select 1 from pg_catalog.pg_locks where locktype = 'advisory' and objid = $1", [REFRESH_LOCK_KEY])).rows).toHaveLength(1);
+      expect((await observer.query(REFRESH_LOCK_HOLDERS_SQL, [REFRESH_LOCK_KEY])).rows).toHaveLength(1);
       await first.query("commit");
       const all = await runs(observer);
       expect(all.slice(before).map((run) => run.status).sort()).toEqual(["skipped", "succeeded"]);
