@@ -9,8 +9,10 @@
 --   dropped and created again (its query cannot change in place) with its wrapper, whose ACL
 --   is saved and restored, as 20261202110001 does.
 -- * analytics.apply_pending_changes():
+--   - learner_days is keyed (activity_date, user_id): a batch's new learner-days land on a
+--     few index pages, not one per learner;
 --   - last activity dates follow from the batch (the later of the stored date and the newest
---     new day); only learners who lost a day look their latest day up;
+--     new day); only learners who lost a day look their latest day up (in their streaks);
 --   - those streaks are recomputed from the removed streaks (a streak is every date from its
 --     start to its last date) and the days that appeared or disappeared, without reading
 --     learner_days;
@@ -103,6 +105,25 @@ $$;
 -- squawk-ignore ban-drop-table
 drop table pg_temp.saved_wrapper_acls;
 
+-- learner_days is keyed by date first: a batch's new learner-days (mostly today's) then go
+-- to a few adjacent index pages instead of one page per learner across the whole index. No
+-- statement looks learner_days up by learner any more (last dates of learners who lost a day
+-- come from their streaks). Rebuilding the index takes a few seconds at millions of rows;
+-- only the refresh (whose lock this file holds) touches the table.
+do $$
+begin
+  if (
+    select a.attname
+      from pg_catalog.pg_index as i
+      join pg_catalog.pg_attribute as a on a.attrelid = i.indrelid and a.attnum = i.indkey[0]
+     where i.indrelid = 'analytics.learner_days'::regclass and i.indisprimary
+  ) is distinct from 'activity_date' then
+    alter table analytics.learner_days drop constraint if exists learner_days_pkey;
+    alter table analytics.learner_days add constraint learner_days_pkey primary key (activity_date, user_id);
+  end if;
+end
+$$;
+
 create or replace function analytics.apply_pending_changes()
 returns jsonb
 language plpgsql
@@ -185,7 +206,7 @@ begin
     insert into analytics.learner_days as d (user_id, activity_date, lessons, quizzes, reviews, review_cards, reviews_ended, review_seconds)
     select x.user_id, x.activity_date, x.lessons, x.quizzes, x.reviews, x.review_cards, x.reviews_ended, x.review_seconds
       from deltas as x
-     order by x.user_id, x.activity_date
+     order by x.activity_date, x.user_id
     on conflict (user_id, activity_date) do update set
       lessons = d.lessons + excluded.lessons,
       quizzes = d.quizzes + excluded.quizzes,
@@ -235,35 +256,9 @@ begin
   delete from analytics.batch_day_changes as c
    where (c.events_after > 0) = (c.events_after - c.lessons - c.quizzes - c.reviews > 0);
 
-  -- From here on batch_day_changes holds only days that appeared (events_after > 0) or
-  -- disappeared (events_after = 0). The last activity date is the later of the stored one and
-  -- the newest appeared day, unless a day disappeared: then it is looked up.
-  with per_learner as (
-    select c.user_id,
-           max(c.activity_date) filter (where c.events_after > 0) as newest,
-           bool_or(c.events_after = 0) as lost
-      from analytics.batch_day_changes as c
-     group by c.user_id
-  ),
-  latest as (
-    select p.user_id, a.last_activity_date as stored,
-           case
-             when p.lost then (select max(d.activity_date) from analytics.learner_days as d where d.user_id = p.user_id)
-             else greatest(a.last_activity_date, p.newest)
-           end as last_date
-      from per_learner as p
-      left join analytics.learner_activity as a on a.user_id = p.user_id
-  ),
-  gone as (
-    delete from analytics.learner_activity as a
-     using latest as l
-     where a.user_id = l.user_id and l.last_date is null
-  )
-  insert into analytics.learner_activity as a (user_id, last_activity_date)
-  select l.user_id, l.last_date from latest as l
-   where l.last_date is not null and l.last_date is distinct from l.stored
-  on conflict (user_id) do update set last_activity_date = excluded.last_activity_date;
 
+  -- From here on batch_day_changes holds only days that appeared (events_after > 0) or
+  -- disappeared (events_after = 0).
   -- A changed day d can only change the streaks that touch d - 1 .. d + 1: per learner,
   -- delete the streaks meeting [min d - 1, max d + 1] and recompute that stretch.
   with touched as (
@@ -313,6 +308,35 @@ begin
   )
   insert into analytics.batch_streak_changes (user_id, streak_length, delta)
   select a.user_id, a.streak_length, 1 from added as a where a.last_date < previous_cutoff;
+
+  -- Last activity dates: the later of the stored one and the newest appeared day, unless a
+  -- day disappeared: then the last date of the learner's streaks (brought up to date above;
+  -- learner_days has no index by learner).
+  with per_learner as (
+    select c.user_id,
+           max(c.activity_date) filter (where c.events_after > 0) as newest,
+           bool_or(c.events_after = 0) as lost
+      from analytics.batch_day_changes as c
+     group by c.user_id
+  ),
+  latest as (
+    select p.user_id, a.last_activity_date as stored,
+           case
+             when p.lost then (select max(s.last_date) from analytics.learner_streaks as s where s.user_id = p.user_id)
+             else greatest(a.last_activity_date, p.newest)
+           end as last_date
+      from per_learner as p
+      left join analytics.learner_activity as a on a.user_id = p.user_id
+  ),
+  gone as (
+    delete from analytics.learner_activity as a
+     using latest as l
+     where a.user_id = l.user_id and l.last_date is null
+  )
+  insert into analytics.learner_activity as a (user_id, last_activity_date)
+  select l.user_id, l.last_date from latest as l
+   where l.last_date is not null and l.last_date is distinct from l.stored
+  on conflict (user_id) do update set last_activity_date = excluded.last_activity_date;
 
   -- The date changed: streaks whose last date lies between the old and the new cutoff
   -- dropped off (or, if the date went back, are running again).
