@@ -15,6 +15,15 @@ import { addDays, generateLearningData, loadLearningData, seededRandom, sortByKe
 import { RAW_TEXT } from "../support/securityMatrix";
 
 const TODAY = "{today}";
+/** A learner's activity dates (UTC), as streak_dropoffs and summary_stats define them. */
+const LEARNER_DAYS_CTE = `learner_days as (
+      select lc.user_id, (lc.completed_at at time zone 'utc')::date as activity_date from public.lesson_completions as lc
+      union
+      select qa.user_id, (qa.completed_at at time zone 'utc')::date from public.quiz_attempts as qa where qa.completed_at is not null
+      union
+      select rs.user_id, (rs.started_at at time zone 'utc')::date from public.review_sessions as rs
+    )`;
+
 /** The views' original definitions (20260128100003..07); `{today}` stands for (now() at time zone 'utc')::date. */
 const REFERENCE_SQL: Record<AnalyticsView, string> = {
   active_learning_days: `
@@ -39,13 +48,7 @@ const REFERENCE_SQL: Record<AnalyticsView, string> = {
       rank() over (order by coalesce(p.learners, 0) desc, coalesce(p.lesson_completions, 0) desc) as popularity_rank
     from public.tracks as t left join per_track as p on p.track_id = t.id`,
   streak_dropoffs: `
-    with learner_days as (
-      select lc.user_id, (lc.completed_at at time zone 'utc')::date as activity_date from public.lesson_completions as lc
-      union
-      select qa.user_id, (qa.completed_at at time zone 'utc')::date from public.quiz_attempts as qa where qa.completed_at is not null
-      union
-      select rs.user_id, (rs.started_at at time zone 'utc')::date from public.review_sessions as rs
-    ),
+    with ${LEARNER_DAYS_CTE},
     islands as (
       select d.user_id, d.activity_date,
         d.activity_date - (row_number() over (partition by d.user_id order by d.activity_date))::int as island
@@ -82,13 +85,7 @@ const REFERENCE_SQL: Record<AnalyticsView, string> = {
       round(p.avg_dwell_seconds, 1) as avg_dwell_seconds
     from public.explanations as e left join per_explanation as p on p.explanation_id = e.id`,
   summary_stats: `
-    with learner_days as (
-      select lc.user_id, (lc.completed_at at time zone 'utc')::date as activity_date from public.lesson_completions as lc
-      union
-      select qa.user_id, (qa.completed_at at time zone 'utc')::date from public.quiz_attempts as qa where qa.completed_at is not null
-      union
-      select rs.user_id, (rs.started_at at time zone 'utc')::date from public.review_sessions as rs
-    )
+    with ${LEARNER_DAYS_CTE}
     select 1 as id,
       (select count(distinct d.user_id) from learner_days as d) as total_learners,
       (select count(distinct d.user_id) from learner_days as d where d.activity_date >= ${TODAY} - 6) as learners_active_7d,
