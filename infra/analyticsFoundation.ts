@@ -3,21 +3,21 @@
 //   RandomPassword ─► Project                       (target supabase; adopted for supabase-existing)
 //                        │
 //                        ▼ connection (or databaseUrl for target postgres)
-//   Extension pg_cron, Migration chain ─► PostgrestConfig (once schema analytics exists),
-//   Grants, CronJob, AuthHook
+//   Extension pg_cron, Migration chain ─► PostgrestConfig, Grants, CronJob, AuthHook
+//
+// Everything after the chain waits for its newest link, never for a migration named by version:
+// the objects a resource needs may be created by one migration and re-created by a later one
+// (which keeps their privileges with analytics.save_privileges()/restore_privileges()), and
+// only the whole chain says they are in their final shape.
 //
 // Each step is a named method below, so the order of the graph reads top to bottom.
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { AdminGrant, CUSTOM_ACCESS_TOKEN_HOOK_URI, grantResourceName, HOOK_GRANTS, MIGRATION_VERSIONS } from "./adminSurface";
+import { AdminGrant, ANALYTICS_SCHEMA, CUSTOM_ACCESS_TOKEN_HOOK_URI, grantResourceName, HOOK_GRANTS, REFRESH_JOB } from "./adminSurface";
 import { MigrationFile } from "./migrations";
 import { CronJob, Extension, Grant, Migration } from "./postgres";
 import { AuthHook, PostgrestConfig, Project } from "./supabase";
 import type { SupabaseApiConfig } from "./config";
-
-export const REFRESH_JOB_NAME = "refresh-analytics-views";
-export const REFRESH_COMMAND = "select analytics.refresh_all_views()";
-export const API_SCHEMA = "analytics";
 
 /** Where the database lives. */
 export type AnalyticsFoundationTarget =
@@ -47,14 +47,24 @@ export type AnalyticsFoundationTarget =
     };
 
 export interface AnalyticsFoundationArgs {
+  /**
+   * Where the database lives: a new Supabase project, an adopted one, or any PostgreSQL with pg_cron.
+   * @default none (required)
+   */
   target: AnalyticsFoundationTarget;
-  /** The files of sql/migrations in version order; each becomes one Migration resource. */
+  /**
+   * The files of sql/migrations in version order; each becomes one Migration resource.
+   * @default none (required)
+   */
   migrations: readonly MigrationFile[];
-  /** The declared admin surface (infra/adminSurface.ts): one Grant resource each. */
+  /**
+   * The declared admin surface (infra/adminSurface.ts): one Grant resource each.
+   * @default none (required)
+   */
   grants: readonly AdminGrant[];
   /**
    * pg_cron schedule of the `refresh-analytics-views` job.
-   * @default "*\/30 * * * *"
+   * @default "*\/30 * * * *" (REFRESH_JOB.defaultSchedule, from config)
    */
   refreshSchedule: string;
   /**
@@ -107,14 +117,15 @@ export class AnalyticsFoundation extends pulumi.ComponentResource {
 
     const extension = this.createExtension();
     const migrations = this.createMigrations();
-    const postgrestConfig = project && this.createPostgrestConfig(project, migrations);
-    const grants = this.createGrants(migrations, postgrestConfig);
-    const cronJob = this.createCronJob(extension, migrations);
-    const authHook = project && this.createAuthHook(project, migrations, grants);
+    const schemaReady = migrations.slice(-1);
+    const postgrestConfig = project && this.createPostgrestConfig(project, schemaReady);
+    const grants = this.createGrants(schemaReady, postgrestConfig);
+    const cronJob = this.createCronJob(extension, schemaReady);
+    const authHook = project && this.createAuthHook(project, schemaReady, grants);
 
     this.projectRef = project?.ref;
     this.apiUrl = project?.apiUrl;
-    this.migrationVersions = pulumi.all([...migrations.values()].map((migration) => migration.version));
+    this.migrationVersions = pulumi.all(migrations.map((migration) => migration.version));
     this.refreshSchedule = cronJob.schedule;
     this.hookUri = authHook?.uri;
     this.registerOutputs({
@@ -179,15 +190,14 @@ export class AnalyticsFoundation extends pulumi.ComponentResource {
 
   /**
    * Exposes schema analytics to the Data API, so `supabase.schema('analytics').rpc(...)` works.
-   * It waits for the migration that creates the schema: PostgREST cannot load a schema cache
-   * that names a schema which does not exist.
+   * It waits for the migrations: PostgREST cannot load a schema cache that names a schema
+   * which does not exist.
    */
-  private createPostgrestConfig(project: Project, migrations: Map<string, Migration>): PostgrestConfig {
-    const schemaMigration = this.requireMigration(migrations, MIGRATION_VERSIONS.rbac, "creates schema analytics");
+  private createPostgrestConfig(project: Project, schemaReady: Migration[]): PostgrestConfig {
     return new PostgrestConfig(
       "postgrest-config",
-      { projectRef: project.ref, schemas: [API_SCHEMA], ...this.supabaseApi() },
-      { parent: this, dependsOn: [schemaMigration] },
+      { projectRef: project.ref, schemas: [ANALYTICS_SCHEMA], ...this.supabaseApi() },
+      { parent: this, dependsOn: schemaReady },
     );
   }
 
@@ -200,8 +210,8 @@ export class AnalyticsFoundation extends pulumi.ComponentResource {
   }
 
   /** One resource per file, each waiting for its predecessor: the files apply in version order. */
-  private createMigrations(): Map<string, Migration> {
-    const created = new Map<string, Migration>();
+  private createMigrations(): Migration[] {
+    const created: Migration[] = [];
     let previous: Migration | undefined;
     for (const file of this.args.migrations) {
       const migration: Migration = new Migration(
@@ -217,27 +227,18 @@ export class AnalyticsFoundation extends pulumi.ComponentResource {
         },
         this.databaseOptions(previous ? [previous] : []),
       );
-      created.set(file.version, migration);
+      created.push(migration);
       previous = migration;
     }
     return created;
   }
 
-  private requireMigration(migrations: Map<string, Migration>, version: string, purpose: string): Migration {
-    const migration = migrations.get(version);
-    if (!migration) {
-      throw new Error(`sql/migrations has no migration ${version}, which ${purpose}; restore the file`);
-    }
-    return migration;
-  }
-
-  /** Each Grant waits for the migration that creates its object; analytics grants also for PostgREST. */
-  private createGrants(migrations: Map<string, Migration>, postgrestConfig?: PostgrestConfig): Map<string, Grant> {
+  /** Each Grant waits for the migrations; analytics grants also for PostgREST. */
+  private createGrants(schemaReady: Migration[], postgrestConfig?: PostgrestConfig): Map<string, Grant> {
     const created = new Map<string, Grant>();
     for (const grant of this.args.grants) {
-      const creator = this.requireMigration(migrations, grant.createdBy, `creates ${grant.object}`);
-      const onAnalytics = grant.object === API_SCHEMA || grant.object.startsWith(`${API_SCHEMA}.`);
-      const dependsOn: pulumi.Resource[] = [creator, ...(onAnalytics && postgrestConfig ? [postgrestConfig] : [])];
+      const onAnalytics = grant.object === ANALYTICS_SCHEMA || grant.object.startsWith(`${ANALYTICS_SCHEMA}.`);
+      const dependsOn: pulumi.Resource[] = [...schemaReady, ...(onAnalytics && postgrestConfig ? [postgrestConfig] : [])];
       const name = grantResourceName(grant);
       created.set(
         name,
@@ -258,18 +259,17 @@ export class AnalyticsFoundation extends pulumi.ComponentResource {
   }
 
   /** The 30-minute refresh: needs pg_cron and the refresh function. */
-  private createCronJob(extension: Extension, migrations: Map<string, Migration>): CronJob {
-    const refreshFunctions = this.requireMigration(migrations, MIGRATION_VERSIONS.refreshFunctions, "creates analytics.refresh_all_views()");
+  private createCronJob(extension: Extension, schemaReady: Migration[]): CronJob {
     return new CronJob(
-      "cron-refresh-analytics-views",
+      `cron-${REFRESH_JOB.name}`,
       {
         connection: this.connection,
-        jobName: REFRESH_JOB_NAME,
+        jobName: REFRESH_JOB.name,
         schedule: this.args.refreshSchedule,
-        command: REFRESH_COMMAND,
+        command: REFRESH_JOB.command,
         active: true,
       },
-      this.databaseOptions([extension, refreshFunctions]),
+      this.databaseOptions([extension, ...schemaReady]),
     );
   }
 
@@ -277,15 +277,14 @@ export class AnalyticsFoundation extends pulumi.ComponentResource {
    * Registers the hook last: a hook registered before its function exists, or before
    * supabase_auth_admin may execute it, breaks every login.
    */
-  private createAuthHook(project: Project, migrations: Map<string, Migration>, grants: Map<string, Grant>): AuthHook {
-    const hookMigration = this.requireMigration(migrations, MIGRATION_VERSIONS.customAccessTokenHook, "creates the hook function");
+  private createAuthHook(project: Project, schemaReady: Migration[], grants: Map<string, Grant>): AuthHook {
     const hookGrants = HOOK_GRANTS.map((grant) => grants.get(grantResourceName(grant))).filter(
       (grant): grant is Grant => grant !== undefined,
     );
     return new AuthHook(
       "auth-hook-custom-access-token",
       { projectRef: project.ref, hook: "custom_access_token", enabled: true, uri: CUSTOM_ACCESS_TOKEN_HOOK_URI, ...this.supabaseApi() },
-      { parent: this, dependsOn: [hookMigration, ...hookGrants] },
+      { parent: this, dependsOn: [...schemaReady, ...hookGrants] },
     );
   }
 }

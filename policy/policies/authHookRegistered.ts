@@ -1,18 +1,27 @@
 // 5. On Supabase targets (a Project resource is in the stack), the custom access token hook is
 // registered: an enabled AuthHook with the hook function's URI, registered only after the
-// migration that creates the function and the grants that let the auth server run it. The URI,
-// that migration and those grants are this policy's config (defaults: policy/requirements.ts).
+// migrations (the newest Migration: the hook function may be created by one migration and
+// re-created by a later one) and the grants that let the auth server run it. The URI and those
+// grants are this policy's config (defaults: policy/requirements.ts).
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { grantKey, grantListOption, grantText, policyConfig, stringOption } from "../lib/config";
 import { dependsOn } from "../lib/graph";
 import { AuthHookProps, describeResource, GrantProps, MigrationProps, ofType } from "../lib/resources";
-import { HOOK_GRANTS, HOOK_MIGRATION, HOOK_URI, RequiredGrant } from "../requirements";
+import { HOOK_GRANTS, HOOK_URI, RequiredGrant } from "../requirements";
 
 export const HOOK_NAME = "custom_access_token";
 
+/** The Migration with the highest version: the chain's last link. */
+function newestMigration(resources: readonly PolicyResource[]): PolicyResource | undefined {
+  const version = (resource: PolicyResource) => String((resource.props as MigrationProps).version);
+  return ofType(resources, "migration").reduce<PolicyResource | undefined>(
+    (newest, resource) => (newest === undefined || version(resource) > version(newest) ? resource : newest),
+    undefined,
+  );
+}
+
 const config = policyConfig({
   hookUri: stringOption(HOOK_URI, "The URI the custom_access_token AuthHook must point at."),
-  hookMigration: stringOption(HOOK_MIGRATION, "Version of the Migration that creates the hook function; the AuthHook must depend on it."),
   hookGrants: grantListOption(HOOK_GRANTS, "Grants the auth server needs to run the hook; the AuthHook must depend on their Grant resources."),
 });
 
@@ -22,14 +31,14 @@ function findGrant(resources: readonly PolicyResource[], expected: RequiredGrant
 
 export const authHookRegisteredPolicy: StackValidationPolicy = {
   name: "supabase-analytics-auth-hook-registered",
-  description: `On Supabase targets, an enabled AuthHook "${HOOK_NAME}" points at ${HOOK_URI} (configurable) and depends on the hook's migration and its grants.`,
+  description: `On Supabase targets, an enabled AuthHook "${HOOK_NAME}" points at ${HOOK_URI} (configurable) and depends on the newest migration and the hook's grants.`,
   enforcementLevel: "mandatory",
   configSchema: config.schema,
   validateStack: (args, reportViolation) => {
     if (ofType(args.resources, "project").length === 0) {
       args.notApplicable("no Supabase Project in this stack (target postgres): there is no auth server to register the hook with");
     }
-    const { hookUri, hookMigration: hookVersion, hookGrants } = config.read(args);
+    const { hookUri, hookGrants } = config.read(args);
     const hooks = ofType(args.resources, "authHook").filter((resource) => (resource.props as AuthHookProps).hook === HOOK_NAME);
     if (hooks.length === 0) {
       reportViolation(
@@ -37,16 +46,19 @@ export const authHookRegisteredPolicy: StackValidationPolicy = {
       );
       return;
     }
-    const hookMigration = ofType(args.resources, "migration").find((resource) => (resource.props as MigrationProps).version === hookVersion);
+    const lastMigration = newestMigration(args.resources);
     for (const hook of hooks) {
       const props = hook.props as AuthHookProps;
       const name = describeResource(hook);
       if (props.enabled !== true) reportViolation(`${name} is not enabled (enabled: ${String(props.enabled)}); set enabled: true.`, hook.urn);
       if (props.uri !== hookUri) reportViolation(`${name} points at "${props.uri}"; set uri to "${hookUri}".`, hook.urn);
-      if (!hookMigration) {
-        reportViolation(`${name}: the stack has no Migration ${hookVersion}, which creates the hook function; restore it.`, hook.urn);
-      } else if (!dependsOn(hook, hookMigration)) {
-        reportViolation(`${name} does not depend on ${describeResource(hookMigration)}; add it to dependsOn, or the hook is registered before its function exists and every login fails.`, hook.urn);
+      if (!lastMigration) {
+        reportViolation(`${name}: the stack has no Migration, so nothing creates the hook function; add the migrations of sql/migrations.`, hook.urn);
+      } else if (!dependsOn(hook, lastMigration)) {
+        reportViolation(
+          `${name} does not depend on ${describeResource(lastMigration)}, the newest migration; add it to dependsOn, or the hook can be registered before its function exists in its final form and every login fails.`,
+          hook.urn,
+        );
       }
       for (const expected of hookGrants) {
         const grant = findGrant(args.resources, expected);

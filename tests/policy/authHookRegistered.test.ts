@@ -1,8 +1,9 @@
 import { authHookRegisteredPolicy } from "../../policy/policies/authHookRegistered";
 import { messages, runPolicy } from "./policyHarness";
-import { asPolicyResources, changed, compliantStack, Target, urnOf, withInputs } from "./stackFixture";
+import { asPolicyResources, changed, compliantStack, realMigrations, Target, urnOf, withInputs } from "./stackFixture";
 
 const HOOK = "auth-hook-custom-access-token";
+const NEWEST_MIGRATION = `migration-${realMigrations()[realMigrations().length - 1].version}`;
 const run = (resources = compliantStack()) => runPolicy(authHookRegisteredPolicy, asPolicyResources(resources));
 
 function withoutDependency(name: string) {
@@ -39,9 +40,25 @@ describe("supabase-analytics-auth-hook-registered", () => {
     expect(messages(await run(resources))).toEqual(['AuthHook "auth-hook-custom-access-token" is not enabled (enabled: false); set enabled: true.']);
   });
 
-  it("reports a hook registered without waiting for the hook migration", async () => {
-    expect(messages(await run(withoutDependency("migration-20260128100002")))).toEqual([
-      'AuthHook "auth-hook-custom-access-token" does not depend on Migration "migration-20260128100002"; add it to dependsOn, or the hook is registered before its function exists and every login fails.',
+  it("reports a hook registered without waiting for the newest migration", async () => {
+    expect(messages(await run(withoutDependency(NEWEST_MIGRATION)))).toEqual([
+      `AuthHook "auth-hook-custom-access-token" does not depend on Migration "${NEWEST_MIGRATION}", the newest migration; add it to dependsOn, or the hook can be registered before its function exists in its final form and every login fails.`,
+    ]);
+  });
+
+  it("reports a hook that waits for an older migration only (a later one may re-create the function)", async () => {
+    const older = `migration-${realMigrations()[2].version}`;
+    const stack = withoutDependency(NEWEST_MIGRATION);
+    const olderUrn = urnOf(stack, older);
+    const resources = changed(stack, HOOK, (hook) => {
+      hook.dependencies = [...hook.dependencies, olderUrn];
+    });
+    expect(messages(await run(resources))).toEqual([expect.stringContaining(`does not depend on Migration "${NEWEST_MIGRATION}", the newest migration`)]);
+  });
+
+  it("reports a Supabase stack with no migration at all", async () => {
+    expect(messages(await run(compliantStack({ migrations: [] })))).toEqual([
+      'AuthHook "auth-hook-custom-access-token": the stack has no Migration, so nothing creates the hook function; add the migrations of sql/migrations.',
     ]);
   });
 
@@ -51,15 +68,13 @@ describe("supabase-analytics-auth-hook-registered", () => {
     ]);
   });
 
-  it("takes the URI, the migration and the grants from its config", async () => {
+  it("takes the URI and the grants from its config", async () => {
     const config = {
       hookUri: "pg-functions://postgres/auth_hooks/custom_access_token_hook",
-      hookMigration: "20260128100001",
       hookGrants: [{ role: "supabase_auth_admin", privilege: "usage", objectType: "schema", object: "auth_hooks" }],
     };
     expect(messages(await runPolicy(authHookRegisteredPolicy, asPolicyResources(compliantStack()), config))).toEqual([
       'AuthHook "auth-hook-custom-access-token" points at "pg-functions://postgres/public/custom_access_token_hook"; set uri to "pg-functions://postgres/auth_hooks/custom_access_token_hook".',
-      'AuthHook "auth-hook-custom-access-token" does not depend on Migration "migration-20260128100001"; add it to dependsOn, or the hook is registered before its function exists and every login fails.',
       'AuthHook "auth-hook-custom-access-token" does not depend on a Grant for `grant usage on schema auth_hooks to supabase_auth_admin`; add it to dependsOn, or the auth server cannot run the hook when it is switched on.',
     ]);
   });
