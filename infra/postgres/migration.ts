@@ -137,7 +137,7 @@ export const migrationProvider: pulumi.dynamic.ResourceProvider<MigrationInputs,
       ...propertyFailures("version", news.version, (value) =>
         typeof value === "string" && MIGRATION_VERSION_PATTERN.test(value)
           ? undefined
-          : "must be 14 digits, the file's UTC timestamp (YYYYMMDDHHMMSS), e.g. 20260128100000",
+          : "must be 14 digits, the file's UTC timestamp (YYYYMMDDHHMMSS), e.g. 20270115093000",
       ),
       ...propertyFailures("name", news.name, (value) =>
         typeof value === "string" && MIGRATION_NAME_PATTERN.test(value)
