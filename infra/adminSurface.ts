@@ -20,7 +20,7 @@ export const ANALYTICS_SCHEMA = "analytics";
 
 /**
  * The materialized views of schema analytics, in refresh order. Each has a unique index and an
- * admin wrapper `analytics.get_<view>()`; tests/sql/viewList.test.ts compares this list with the
+ * admin wrapper `analytics.get_<view>()`; tests/sql/declarations.test.ts compares this list with the
  * views the migrations create.
  */
 export const ANALYTICS_VIEWS = [
