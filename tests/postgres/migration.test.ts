@@ -3,6 +3,7 @@
 // concurrent deployers.
 import { MIGRATION_LOCK_KEY, sha256Hex, statementsChecksum } from "../../infra/migrations";
 import { migrationProvider, MigrationInputs, MigrationOutputs, NO_RECORDED_STATEMENTS, NOT_RECORDED } from "../../infra/postgres";
+import { UNKNOWN } from "../../infra/toolkit";
 import { withClient } from "../support/db";
 import { queryRows, rejectionOf, useFreshDatabase } from "./support";
 
@@ -472,8 +473,7 @@ describe("Migration: check", () => {
   });
 
   it("skips the checks of values that are unknown during preview", async () => {
-    const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-    const checked = await migrationProvider.check!({} as MigrationInputs, { ...good(), connection: unknown, sql: unknown, checksum: unknown });
+    const checked = await migrationProvider.check!({} as MigrationInputs, { ...good(), connection: UNKNOWN, sql: UNKNOWN, checksum: UNKNOWN });
     expect(checked.failures).toEqual([]);
   });
 });

@@ -3,6 +3,7 @@
 // removes only what it added.
 import { postgrestConfigProvider, type PostgrestConfigInputs, type PostgrestConfigOutputs } from "../../infra/supabase/postgrestConfig";
 import { ACCESS_TOKEN_ENV } from "../../infra/supabase/credentials";
+import { UNKNOWN } from "../../infra/toolkit";
 import { rejectionOf, serialized, useFakeManagementApi } from "./helpers";
 
 const ctx = useFakeManagementApi();
@@ -33,7 +34,7 @@ describe("PostgrestConfig check", () => {
   });
 
   it("accepts a project ref that is unknown during preview", async () => {
-    const result = await postgrestConfigProvider.check!({} as PostgrestConfigInputs, inputs("04da6b54-80e4-46f7-96ec-b56ff0331ba9"));
+    const result = await postgrestConfigProvider.check!({} as PostgrestConfigInputs, inputs(UNKNOWN));
     expect(result.failures).toEqual([]);
   });
 });

@@ -3,6 +3,7 @@
 import { ACCESS_TOKEN_ENV } from "../../infra/supabase/credentials";
 import { projectProvider, type ProjectInputs, type ProjectOutputs } from "../../infra/supabase/project";
 import { REGIONS } from "../../infra/supabase/spec";
+import { UNKNOWN } from "../../infra/toolkit";
 import { rejectionOf, serialized, useFakeManagementApi } from "./helpers";
 
 const ctx = useFakeManagementApi();
@@ -78,8 +79,7 @@ describe("Project check", () => {
   });
 
   it("skips values that are unknown during preview (a RandomPassword not yet created)", async () => {
-    const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-    const result = await projectProvider.check!({} as ProjectInputs, newProjectInputs({ dbPass: unknown }));
+    const result = await projectProvider.check!({} as ProjectInputs, newProjectInputs({ dbPass: UNKNOWN }));
     expect(result.failures).toEqual([]);
   });
 

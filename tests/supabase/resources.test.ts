@@ -3,12 +3,11 @@
 // way the dynamic-provider host loads it and run against the fake Management API.
 import * as pulumi from "@pulumi/pulumi";
 import { AuthHook, PostgrestConfig, Project } from "../../infra/supabase";
-import { providerVersion } from "../../infra/toolkit";
+import { providerVersion, UNKNOWN } from "../../infra/toolkit";
 import * as path from "node:path";
 import { useFakeManagementApi } from "./helpers";
 
 const SUPABASE_DIR = path.join(__dirname, "../../infra/supabase");
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 /** How a secret value travels in the engine protocol. */
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
