@@ -20,9 +20,15 @@ import { withDatabase } from "./connection";
 import { CommonInputs, connectionFailures, PostgresArgs, diffProperties, nameProblem, POSTGRES_SECRETS, STORED_ONLY_KEYS } from "./providerInputs";
 
 export interface ExtensionArgs extends PostgresArgs {
-  /** One of SUPPORTED_EXTENSIONS: pg_cron. */
+  /**
+   * One of SUPPORTED_EXTENSIONS: pg_cron.
+   * @default none (required)
+   */
   name: pulumi.Input<string>;
-  /** Default pg_catalog, where pg_cron must live. */
+  /**
+   * The schema the extension is created in, where pg_cron must live.
+   * @default "pg_catalog"
+   */
   schema?: pulumi.Input<string>;
 }
 

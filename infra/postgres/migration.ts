@@ -36,17 +36,35 @@ import { CommonInputs, connectionFailures, PostgresArgs, diffProperties, POSTGRE
 
 /** One file of sql/migrations (loadMigrations() gives version, name, sql, checksum and downSql). */
 export interface MigrationArgs extends PostgresArgs {
-  /** 14-digit UTC timestamp, the file name's prefix. */
+  /**
+   * 14-digit UTC timestamp, the file name's prefix.
+   * @default none (required)
+   */
   version: pulumi.Input<string>;
-  /** The file name's rest, lowercase letters, digits and underscores. */
+  /**
+   * The file name's rest, lowercase letters, digits and underscores.
+   * @default none (required)
+   */
   name: pulumi.Input<string>;
-  /** The file's SQL, applied statement by statement in one transaction (unless the header says no-transaction). */
+  /**
+   * The file's SQL, applied statement by statement in one transaction (unless the header says no-transaction).
+   * @default none (required)
+   */
   sql: pulumi.Input<string>;
-  /** sha256 hex of the file (loadMigrations()). */
+  /**
+   * sha256 hex of the file (loadMigrations()).
+   * @default none (required)
+   */
   checksum: pulumi.Input<string>;
-  /** Apply even when a newer version is already recorded. Default false. */
+  /**
+   * Apply even when a newer version is already recorded.
+   * @default false
+   */
   allowOutOfOrder?: pulumi.Input<boolean>;
-  /** The `<version>_<name>.down.sql` file: what deleting the resource runs. */
+  /**
+   * The `<version>_<name>.down.sql` file: what deleting the resource runs.
+   * @default none: deleting the resource changes nothing in the database (schema and history row stay)
+   */
   downSql?: pulumi.Input<string>;
 }
 

@@ -10,6 +10,7 @@ export interface PostgresArgs {
    * PostgreSQL URL with the password (secret): postgresql://user:password@host:port/database,
    * sslmode as libpq reads it (disable, prefer, require, verify-ca, verify-full). For CronJob,
    * the database must be pg_cron's cron.database_name.
+   * @default none (required)
    */
   connection: pulumi.Input<string>;
 }

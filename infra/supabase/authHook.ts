@@ -165,12 +165,25 @@ export const authHookProvider: pulumi.dynamic.ResourceProvider<AuthHookInputs, A
 };
 
 export interface AuthHookArgs extends ManagementApiArgs {
-  /** The project's ref (20 lowercase letters), e.g. a Project's `ref`. */
+  /**
+   * The project's ref (20 lowercase letters), e.g. a Project's `ref`.
+   * @default none (required)
+   */
   projectRef: pulumi.Input<string>;
-  /** custom_access_token, the only hook supported. */
+  /**
+   * custom_access_token, the only hook supported.
+   * @default none (required)
+   */
   hook: pulumi.Input<HookName>;
+  /**
+   * Whether the auth server calls the hook; false registers it switched off.
+   * @default none (required)
+   */
   enabled: pulumi.Input<boolean>;
-  /** pg-functions://<database>/<schema>/<function>, e.g. pg-functions://postgres/public/custom_access_token_hook */
+  /**
+   * pg-functions://<database>/<schema>/<function>, e.g. pg-functions://postgres/public/custom_access_token_hook
+   * @default none (required)
+   */
   uri: pulumi.Input<string>;
 }
 

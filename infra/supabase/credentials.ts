@@ -21,9 +21,15 @@ export interface Credentials {
 
 /** The credential arguments of every Management API resource. */
 export interface ManagementApiArgs {
-  /** Management API token (secret); default: SUPABASE_ACCESS_TOKEN when the provider runs. */
+  /**
+   * Management API token (secret).
+   * @default SUPABASE_ACCESS_TOKEN, read when the provider runs
+   */
   accessToken?: pulumi.Input<string>;
-  /** Management API base URL; default: SUPABASE_API_URL, else https://api.supabase.com. */
+  /**
+   * Management API base URL.
+   * @default SUPABASE_API_URL when the provider runs, else https://api.supabase.com
+   */
   apiUrl?: pulumi.Input<string>;
 }
 

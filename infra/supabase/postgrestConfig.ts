@@ -182,9 +182,15 @@ export const postgrestConfigProvider: pulumi.dynamic.ResourceProvider<PostgrestC
 };
 
 export interface PostgrestConfigArgs extends ManagementApiArgs {
-  /** The project's ref (20 lowercase letters), e.g. a Project's `ref`. */
+  /**
+   * The project's ref (20 lowercase letters), e.g. a Project's `ref`.
+   * @default none (required)
+   */
   projectRef: pulumi.Input<string>;
-  /** Schemas the Data API must expose; must include "analytics". Existing entries are kept. */
+  /**
+   * Schemas the Data API must expose; must include "analytics". Existing entries are kept.
+   * @default none (required)
+   */
   schemas: pulumi.Input<pulumi.Input<string>[]>;
 }
 

@@ -530,19 +530,44 @@ export const projectProvider: pulumi.dynamic.ResourceProvider<ProjectInputs, Pro
 // ------------------------------------------------------------------------------ resource
 
 interface ProjectCommonArgs extends ManagementApiArgs {
-  /** The database password (secret), e.g. a @pulumi/random RandomPassword's result. */
+  /**
+   * The database password (secret), e.g. a @pulumi/random RandomPassword's result.
+   * @default none (required)
+   */
   dbPass: pulumi.Input<string>;
-  /** How long create waits for ACTIVE_HEALTHY and healthy services; default 10. */
+  /**
+   * How long create waits for ACTIVE_HEALTHY and healthy services, in minutes.
+   * @default 10 (DEFAULT_PROVISIONING_TIMEOUT_MINUTES)
+   */
   provisioningTimeoutMinutes?: pulumi.Input<number>;
 }
 
 /** Create a project (target supabase). */
 export interface NewProjectArgs extends ProjectCommonArgs {
+  /**
+   * The project's display name.
+   * @default none (required)
+   */
   name: pulumi.Input<string>;
+  /**
+   * Slug of the organization that owns the project; a change replaces the project.
+   * @default none (required)
+   */
   organizationSlug: pulumi.Input<string>;
+  /**
+   * Region code, e.g. eu-central-1 (one of the spec's regions); a change replaces the project.
+   * @default none (required)
+   */
   region: pulumi.Input<string>;
-  /** Compute size; omitted, the platform picks the plan's smallest. A change resizes through the compute add-on. */
+  /**
+   * Compute size. A change resizes through the compute add-on.
+   * @default the plan's smallest, picked by the platform (not sent)
+   */
   instanceSize?: pulumi.Input<string>;
+  /**
+   * Never set here: a projectRef makes the arguments AdoptedProjectArgs.
+   * @default undefined
+   */
   projectRef?: undefined;
 }
 
@@ -552,10 +577,31 @@ export interface NewProjectArgs extends ProjectCommonArgs {
  * match), update never changes it, delete leaves it alone.
  */
 export interface AdoptedProjectArgs extends ProjectCommonArgs {
+  /**
+   * Reference id of the existing project (20 lowercase letters).
+   * @default none (required)
+   */
   projectRef: pulumi.Input<string>;
+  /**
+   * The project's name, checked against the live one when given.
+   * @default not checked
+   */
   name?: pulumi.Input<string>;
+  /**
+   * The owning organization's slug, checked against the live one when given.
+   * @default not checked
+   */
   organizationSlug?: pulumi.Input<string>;
+  /**
+   * The project's region, checked against the live one when given.
+   * @default not checked
+   */
   region?: pulumi.Input<string>;
+  /**
+   * The compute size the stack expects; an adopted project is never resized, so a size that
+   * differs from the live one fails the update with a message saying so.
+   * @default whatever the project runs
+   */
   instanceSize?: pulumi.Input<string>;
 }
 
