@@ -45,21 +45,16 @@ async function populatedViews(url: string): Promise<{ relname: string; relispopu
   return rows.sort(byName);
 }
 
-/** A migration that drops analytics.get_popular_tracks() and creates it again, as a change of its return type would. */
-function recreateWrapperMigration(version: string, name: string, keepPrivileges: boolean): { file: string; sql: string } {
-  const body = `drop function analytics.get_popular_tracks();
-create function analytics.get_popular_tracks()
-returns setof analytics.popular_tracks
-language plpgsql
-stable
-security definer
-set search_path = ''
-as $$
-begin
-  perform analytics.assert_admin('analytics.get_popular_tracks()');
-  return query select v.* from analytics.popular_tracks as v order by v.popularity_rank, v.slug;
-end
-$$;`;
+/**
+ * A migration that drops analytics.get_popular_tracks() and creates it again (as a change of its
+ * return type would), with the definition the database holds now.
+ */
+async function recreateWrapperMigration(url: string, version: string, name: string, keepPrivileges: boolean): Promise<{ file: string; sql: string }> {
+  const [{ definition }] = await query<{ definition: string }>(
+    url,
+    "select pg_catalog.pg_get_functiondef('analytics.get_popular_tracks()'::regprocedure) as definition",
+  );
+  const body = `drop function analytics.get_popular_tracks();\n${definition};`;
   const sql = keepPrivileges
     ? `select analytics.save_privileges();\n${body}\nselect analytics.restore_privileges();\n`
     : `${body}\nrevoke all on function analytics.get_popular_tracks() from public, anon, authenticated, service_role;\n`;
@@ -228,7 +223,7 @@ describe("deploying target postgres end to end", () => {
   }, DEPLOY_TIMEOUT);
 
   it("a migration that re-creates a granted function on its own loses the grant: the Grant has nothing to do in that deploy", async () => {
-    const migration = recreateWrapperMigration("29990302000000", "recreate_wrapper_without_helper", false);
+    const migration = await recreateWrapperMigration(url, "29990302000000", "recreate_wrapper_without_helper", false);
     fs.writeFileSync(path.join(migrationsDir, migration.file), migration.sql);
     const result = await deploy({ databaseUrl: url, config: { migrationsDir }, state });
     expect(result.changes.map((change) => `${change.op} ${change.name}`)).toEqual(["create migration-29990302000000"]);
@@ -244,7 +239,7 @@ describe("deploying target postgres end to end", () => {
   }, 2 * DEPLOY_TIMEOUT);
 
   it("a migration that re-creates a granted function between save_privileges() and restore_privileges() keeps its grants", async () => {
-    const migration = recreateWrapperMigration("29990303000000", "recreate_wrapper_with_helper", true);
+    const migration = await recreateWrapperMigration(url, "29990303000000", "recreate_wrapper_with_helper", true);
     fs.writeFileSync(path.join(migrationsDir, migration.file), migration.sql);
     const [{ before }] = await query<{ before: number }>(url, "select 'analytics.get_popular_tracks()'::regprocedure::oid::int as before");
     const result = await deploy({ databaseUrl: url, config: { migrationsDir }, state });
