@@ -117,6 +117,7 @@ export class AnalyticsFoundation extends pulumi.ComponentResource {
 
     const extension = this.createExtension();
     const migrations = this.createMigrations();
+    // The chain's newest link (none without migrations): the database objects in their final shape.
     const schemaReady = migrations.slice(-1);
     const postgrestConfig = project && this.createPostgrestConfig(project, schemaReady);
     const grants = this.createGrants(schemaReady, postgrestConfig);
