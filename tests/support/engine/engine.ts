@@ -183,7 +183,7 @@ class Deployment {
   }
 
   private async create(provider: ResourceProvider, ref: ResourceRef, inputs: Props) {
-    // The dynamic provider does not support preview: the engine shows the inputs as outputs.
+    // provider_plugin.go Create: without preview support the inputs are the state (id unknown).
     if (this.dryRun) return { op: "create" as const, id: undefined, outputs: inputs };
     return { op: "create" as const, ...(await provider.create(ref, inputs)) };
   }
@@ -204,7 +204,10 @@ class Deployment {
       }
       return { op: "replace" as const, ...(await provider.create(ref, inputs)) };
     }
-    if (this.dryRun) return { op: "update" as const, id: old.id, outputs: { ...revealProps(old.outputs), ...inputs } };
+    // provider_plugin.go Update: a provider without preview support (the dynamic-provider host
+    // never sets supportsPreview) hands back the new inputs as the state; the SDK then resolves
+    // every output that is not an input as unknown (sdk/nodejs/runtime/rpc.ts resolveProperties).
+    if (this.dryRun) return { op: "update" as const, id: old.id, outputs: inputs };
     return { op: "update" as const, id: old.id, outputs: await provider.update(ref, old.id ?? "", revealProps(old.outputs), inputs, oldInputs) };
   }
 
