@@ -26,6 +26,8 @@ export interface FixtureStack {
   /** The most provider calls of `op` that were running at once since the last clearLog. */
   peak(op: string): number;
   calls(op: string): string[];
+  /** The provider-call log: "start <op> <name> <active>" and "end <op> <name>" lines. */
+  lines(): string[];
   clearLog(): void;
   dispose(): Promise<void>;
 }
@@ -38,7 +40,8 @@ export function fixtureStack(): FixtureStack {
   fs.mkdirSync(world);
   const log = path.join(world, "log");
   const engines: Engine[] = [];
-  const entries = () => (fs.existsSync(log) ? fs.readFileSync(log, "utf8").trim().split("\n").filter(Boolean).map((line) => line.split(" ")) : []);
+  const lines = () => (fs.existsSync(log) ? fs.readFileSync(log, "utf8").split("\n").filter(Boolean) : []);
+  const entries = () => lines().map((line) => line.split(" "));
   const objectFile = (name: string) => path.join(world, `${name}.json`);
   return {
     world,
@@ -59,6 +62,7 @@ export function fixtureStack(): FixtureStack {
     setLive: (name, object) => fs.writeFileSync(objectFile(name), JSON.stringify(object)),
     peak: (op) => Math.max(0, ...entries().filter(([event, kind]) => event === "start" && kind === op).map((entry) => Number(entry[3]))),
     calls: (op) => entries().filter(([event, kind]) => event === "start" && kind === op).map((entry) => entry[2]),
+    lines,
     clearLog: () => fs.rmSync(log, { force: true }),
     dispose: async () => {
       for (const engine of engines) await engine.close();
