@@ -1,12 +1,40 @@
 // `pulumi up --policy-pack policy` through the test engine: the pack runs in Pulumi's policy
-// runtime (the analyzer plugin) and is consulted over gRPC during the preview that `up` runs
-// first. The real stack passes it; a mandatory violation stops the update before any step.
+// runtime (the analyzer plugin) and is consulted over gRPC. `pulumi up` previews first, so a
+// mandatory violation stops it before any step; `up --skip-preview` (how the Automation API and
+// pulumi/actions run `up`) applies the steps and only then hears the stack policies.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { MIGRATIONS_DIR } from "../../infra/migrations";
 import { createFreshDatabase, FreshDatabase, withClient } from "../support/db";
 import { PolicyAnalyzer } from "../support/engine/policy";
+import { startOwnCluster } from "./ownCluster";
 import { engineFailure, postgresStack, StackEngine } from "./stackEngine";
 
-/** Guards against a hung runtime; not a measurement. */
-const RUN_TIMEOUT = 240_000;
+/** A migration a stack policy (sql-security, AnalyzeStack) refuses and no resource policy sees. */
+export const ANON_MIGRATION = {
+  file: "29990101000000_open_analytics_to_anon.sql",
+  sql: "-- Opens schema analytics to anon: what the policy pack must stop before it is applied.\ngrant usage on schema analytics to anon;\n",
+};
+
+/** The repository's migrations plus ANON_MIGRATION, in a folder of their own (config migrationsDir). */
+export function migrationsWithAnonGrant(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-anon-migrations-"));
+  for (const file of fs.readdirSync(MIGRATIONS_DIR)) fs.copyFileSync(path.join(MIGRATIONS_DIR, file), path.join(dir, file));
+  fs.writeFileSync(path.join(dir, ANON_MIGRATION.file), ANON_MIGRATION.sql);
+  return dir;
+}
+
+/** Whether anon can use schema analytics (false when the schema does not exist). */
+export async function anonReachesAnalytics(url: string): Promise<boolean> {
+  return withClient(url, async (client) => {
+    const { rows } = await client.query("select to_regnamespace('analytics') is not null and has_schema_privilege('anon', 'analytics', 'usage') as open");
+    return rows[0].open as boolean;
+  });
+}
+
+/** Guards against a hung runtime (and a cluster start on a busy machine); not a measurement. */
+const RUN_TIMEOUT = 300_000;
 
 describe("the policy pack gating up", () => {
   let database: FreshDatabase;
@@ -47,6 +75,29 @@ describe("the policy pack gating up", () => {
         (await client.query("select to_regnamespace('supabase_migrations') is not null or to_regnamespace('analytics') is not null as touched")).rows[0].touched,
       );
       expect(touched).toBe(false);
+    },
+    RUN_TIMEOUT,
+  );
+
+  it(
+    "up --skip-preview applies every step before AnalyzeStack refuses an anon-granting migration",
+    async () => {
+      // Steps reach the database here: a cluster of its own (pg_cron works in one database only).
+      const cluster = await startOwnCluster();
+      const skipStack = postgresStack(cluster.url);
+      const migrationsDir = migrationsWithAnonGrant();
+      try {
+        const error = await engineFailure(skipStack.engine({ migrationsDir }, { policy }).up({ skipPreview: true }));
+        expect(error.policy.filter((diagnostic) => diagnostic.mandatory).map((diagnostic) => diagnostic.policy)).toEqual(["supabase-analytics-sql-security"]);
+        // The real order: the grant is already in the database, and in the state, when the job fails.
+        expect(await anonReachesAnalytics(cluster.url)).toBe(true);
+        expect(error.changes).toContainEqual({ name: "migration-29990101000000", type: "pulumi-nodejs:dynamic/postgres:Migration", op: "create" });
+        expect(skipStack.stateText()).toContain("migration-29990101000000");
+      } finally {
+        await skipStack.dispose();
+        cluster.stop();
+        fs.rmSync(migrationsDir, { recursive: true, force: true });
+      }
     },
     RUN_TIMEOUT,
   );
