@@ -10,8 +10,8 @@ import { REPO_ROOT } from "../support/cluster";
 const CODE_FOLDERS = ["infra", "policy", "scripts", "bench", "tests"];
 const ROOT_CONFIGS = ["jest.config.js", "eslint.config.mjs"];
 const CODE = /\.(ts|js|mjs|cjs)$/;
-/** Module specifiers of import and export statements, dynamic import(), require(), require.resolve() and jest.requireActual(). */
-const SPECIFIER = /(?:^\s*(?:import|export)\b[^;]*?\bfrom\s+|^\s*\}\s*from\s+|^\s*import\s+|\bimport\s*\(\s*|\brequire(?:\.resolve|Actual)?\s*(?:<[^>]*>)?\s*\(\s*)["']([^"'./][^"']*)["']/gm;
+/** Module specifiers of import and export statements, dynamic import(), require() and require.resolve() (not a method such as Config.require()), jest.requireActual(). */
+const SPECIFIER = /(?:^\s*(?:import|export)\b[^;]*?\bfrom\s+|^\s*\}\s*from\s+|^\s*import\s+|\bimport\s*\(\s*|(?<![.\w$])require(?:\.resolve)?\s*(?:<[^>]*>)?\s*\(\s*|\bjest\.require(?:Actual|Mock)\s*(?:<[^>]*>)?\s*\(\s*)["']([^"'./][^"']*)["']/gm;
 /** What npm accepts as a package name: anything else the pattern finds is not an import. */
 const PACKAGE_NAME = /^(@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/;
 /** Packages used by path or as a command rather than imported: each says where. */
