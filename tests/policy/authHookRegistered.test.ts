@@ -40,25 +40,53 @@ describe("supabase-analytics-auth-hook-registered", () => {
     expect(messages(await run(resources))).toEqual(['AuthHook "auth-hook-custom-access-token" is not enabled (enabled: false); set enabled: true.']);
   });
 
-  it("reports a hook registered without waiting for the newest migration", async () => {
-    expect(messages(await run(withoutDependency(NEWEST_MIGRATION)))).toEqual([
-      `AuthHook "auth-hook-custom-access-token" does not depend on Migration "${NEWEST_MIGRATION}", the newest migration; add it to dependsOn, or the hook can be registered before its function exists in its final form and every login fails.`,
-    ]);
+  const HOOK_MIGRATION = realMigrations().find((file) => /create or replace function public\.custom_access_token_hook\(/.test(file.sql));
+  if (!HOOK_MIGRATION) throw new Error("no migration file creates public.custom_access_token_hook");
+  const WAITS_FOR_HOOK_MIGRATION = `does not wait for Migration "migration-${HOOK_MIGRATION.version}", the newest migration that creates public.custom_access_token_hook`;
+
+  /** The stack with the hook waiting only for the project and the named resources. */
+  function hookWaitingFor(names: string[], stack = compliantStack()) {
+    const project = urnOf(stack, "project");
+    const urns = names.map((name) => urnOf(stack, name));
+    return changed(stack, HOOK, (hook) => {
+      hook.dependencies = [project, ...urns];
+    });
+  }
+
+  it("accepts a hook that waits for its function's migration directly, with its grants", async () => {
+    const grants = ["grant-supabase_auth_admin-public.custom_access_token_hook", "grant-supabase_auth_admin-public.user_roles"];
+    expect(messages(await run(hookWaitingFor([`migration-${HOOK_MIGRATION.version}`, ...grants])))).toEqual([]);
   });
 
-  it("reports a hook that waits for an older migration only (a later one may re-create the function)", async () => {
-    const older = `migration-${realMigrations()[2].version}`;
-    const stack = withoutDependency(NEWEST_MIGRATION);
-    const olderUrn = urnOf(stack, older);
-    const resources = changed(stack, HOOK, (hook) => {
-      hook.dependencies = [...hook.dependencies, olderUrn];
-    });
-    expect(messages(await run(resources))).toEqual([expect.stringContaining(`does not depend on Migration "${NEWEST_MIGRATION}", the newest migration`)]);
+  it("accepts a hook that waits for its function's migration through the chain's newest link only", async () => {
+    const grants = ["grant-supabase_auth_admin-public.custom_access_token_hook", "grant-supabase_auth_admin-public.user_roles"];
+    expect(messages(await run(hookWaitingFor([NEWEST_MIGRATION, ...grants])))).toEqual([]);
+  });
+
+  it("reports a hook that waits only for a migration older than the one creating its function", async () => {
+    const older = realMigrations().filter((file) => file.version < HOOK_MIGRATION.version);
+    const result = messages(await run(hookWaitingFor([`migration-${older[older.length - 1].version}`])));
+    expect(result).toEqual(expect.arrayContaining([expect.stringContaining(WAITS_FOR_HOOK_MIGRATION)]));
+  });
+
+  it("reports a hook that does not wait for a later migration which re-creates its function", async () => {
+    const recreating = {
+      ...HOOK_MIGRATION,
+      version: "20991231000000",
+      name: "hook_again",
+      file: "sql/migrations/20991231000000_hook_again.sql",
+      sql: "create or replace function public.custom_access_token_hook(event jsonb) returns jsonb language sql set search_path = '' as $$ select event $$;",
+    };
+    const stack = compliantStack({ migrations: [...realMigrations(), recreating] });
+    const result = messages(await run(hookWaitingFor([`migration-${HOOK_MIGRATION.version}`], stack)));
+    expect(result).toEqual(
+      expect.arrayContaining([expect.stringContaining('does not wait for Migration "migration-20991231000000", the newest migration that creates public.custom_access_token_hook')]),
+    );
   });
 
   it("reports a Supabase stack with no migration at all", async () => {
     expect(messages(await run(compliantStack({ migrations: [] })))).toEqual([
-      'AuthHook "auth-hook-custom-access-token": the stack has no Migration, so nothing creates the hook function; add the migrations of sql/migrations.',
+      'AuthHook "auth-hook-custom-access-token": no Migration in the stack creates public.custom_access_token_hook; add the migrations of sql/migrations.',
     ]);
   });
 
@@ -75,6 +103,7 @@ describe("supabase-analytics-auth-hook-registered", () => {
     };
     expect(messages(await runPolicy(authHookRegisteredPolicy, asPolicyResources(compliantStack()), config))).toEqual([
       'AuthHook "auth-hook-custom-access-token" points at "pg-functions://postgres/public/custom_access_token_hook"; set uri to "pg-functions://postgres/auth_hooks/custom_access_token_hook".',
+      'AuthHook "auth-hook-custom-access-token": no Migration in the stack creates auth_hooks.custom_access_token_hook; add the migrations of sql/migrations.',
       'AuthHook "auth-hook-custom-access-token" does not depend on a Grant for `grant usage on schema auth_hooks to supabase_auth_admin`; add it to dependsOn, or the auth server cannot run the hook when it is switched on.',
     ]);
   });
