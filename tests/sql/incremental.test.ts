@@ -126,7 +126,7 @@ async function connect(url: string): Promise<Client> {
   return client;
 }
 
-/** The date the refresh sees: the session's analytics.today_override. */
+/** The date the refresh sees: the session's analytics.today_override (honoured for a superuser's session only). */
 async function setToday(client: Client, today: string): Promise<void> {
   await client.query("select set_config('analytics.today_override', $1, false)", [today]);
 }
@@ -251,7 +251,8 @@ describe("incremental refresh: equal to the original definitions", () => {
     db = await createFreshDatabase("incremental");
     await applyMigrations(db.url);
     await applyGrants(db.url);
-    client = await connect(db.url);
+    // A superuser's session: the only one whose analytics.today_override moves the date.
+    client = await connect(db.adminUrl);
     const { rows } = await client.query<{ today: string }>("select ((now() at time zone 'utc')::date)::text as today");
     today = rows[0].today;
     await loadLearningData(client, generateLearningData({ seed: 1515, today, fillerLearners: 40 }));
