@@ -148,6 +148,16 @@ async function expectViewsMatchReference(client: Client, today: string, context:
   }
 }
 
+/** plpgsql statements deleting what refers to the lessons `= <lessons>` (every such reference is restrict). */
+function deleteLessonContent(lessons: string): string {
+  return `
+    delete from public.quiz_attempts where quiz_id in (select id from public.quizzes where lesson_id = ${lessons});
+    delete from public.quizzes where lesson_id = ${lessons};
+    delete from public.explanation_views where explanation_id in (select id from public.explanations where lesson_id = ${lessons});
+    delete from public.explanations where lesson_id = ${lessons};
+    delete from public.lesson_completions where lesson_id = ${lessons};`;
+}
+
 /** One random batch of changes (SQL statements), drawn from `random`, around `today`. */
 function randomBatch(random: () => number, today: string): string[] {
   const int = (min: number, max: number) => min + Math.floor(random() * (max - min + 1));
@@ -160,7 +170,7 @@ function randomBatch(random: () => number, today: string): string[] {
   const statements: string[] = [];
   const actions = int(3, 9);
   for (let a = 0; a < actions; a += 1) {
-    const kind = int(0, 15);
+    const kind = int(0, 21);
     const n = int(1, 6);
     switch (kind) {
       case 0:
@@ -231,6 +241,63 @@ function randomBatch(random: () => number, today: string): string[] {
             q as (insert into public.quizzes (lesson_id, title) select id, 'new' from l)
           insert into public.explanations (lesson_id, title) select id, 'new' from l`);
         break;
+      case 16:
+        // A lesson deleted, with what refers to it (completions, quizzes, explanations first).
+        statements.push(`do $$ declare l uuid := (select id from public.lessons order by random() limit 1); begin
+            ${deleteLessonContent("l")}
+            delete from public.lessons where id = l;
+          end $$`);
+        break;
+      case 17:
+        // A track deleted (its lessons go by cascade), sometimes re-created with the same id.
+        statements.push(`do $$ declare t public.tracks; begin
+            select * into t from public.tracks order by random() limit 1;
+            ${deleteLessonContent("any (array(select id from public.lessons where track_id = t.id))")}
+            delete from public.tracks where id = t.id;
+            if ${chance(0.6)} then
+              insert into public.tracks (id, slug, title) values (t.id, t.slug, t.title);
+              insert into public.lessons (track_id, position, title) values (t.id, 1, 'again');
+              insert into public.lesson_completions (user_id, lesson_id, completed_at)
+              select u.id, (select id from public.lessons where track_id = t.id limit 1), ${at(someDay())}
+                from (select id from auth.users order by random() limit ${n}) as u;
+            end if;
+          end $$`);
+        break;
+      case 18:
+        // A quiz deleted (its attempts first), or an explanation (its views first).
+        statements.push(
+          chance(0.5)
+            ? `do $$ declare q uuid := (select id from public.quizzes order by random() limit 1); begin
+                 delete from public.quiz_attempts where quiz_id = q; delete from public.quizzes where id = q; end $$`
+            : `do $$ declare e uuid := (select id from public.explanations order by random() limit 1); begin
+                 delete from public.explanation_views where explanation_id = e; delete from public.explanations where id = e; end $$`,
+        );
+        break;
+      case 19:
+        // Extreme scores: huge, tiny, of many scales (avg_score's rounding depends on them).
+        statements.push(`insert into public.quiz_attempts (user_id, quiz_id, started_at, completed_at, score)
+          select ${someUser}, (select id from public.quizzes order by random() limit 1), s, s,
+                 ${["100000000000000000 + g", "-99999999999999999.5 * g", "0.000000001 * g", `round(random()::numeric * 100, ${int(0, 12)})`][int(0, 3)]}
+            from (select ${at(someDay())} as s, g from generate_series(1, ${n}) as g) as x`);
+        break;
+      case 20:
+        // Extreme times and sizes: far past and far future, int counts near their largest (room for the updates above).
+        statements.push(`insert into public.review_sessions (user_id, started_at, ended_at, cards_reviewed)
+          values (${someUser}, timestamptz '${int(1000, 1900)}-03-04 05:06:07.891234+00', timestamptz '${int(100000, 200000)}-01-01 00:00:00+00', 2147483600)`);
+        statements.push(`insert into public.lesson_completions (user_id, lesson_id, completed_at)
+          values (${someUser}, (select id from public.lessons order by random() limit 1), timestamptz '${chance(0.5) ? "1000-01-01 00:00:00+00" : "200000-12-31 23:59:59.999999+00"}')`);
+        statements.push(`insert into public.explanation_views (user_id, explanation_id, viewed_at, dwell_seconds, helpful)
+          values (${someUser}, (select id from public.explanations order by random() limit 1), now(), 2147483600, true)`);
+        break;
+      case 21: {
+        // A score changed to another scale, or an attempt completed far from its day.
+        const moved = chance(0.2);
+        statements.push(`update public.quiz_attempts set score = round(coalesce(score, 0) + 0.5, ${int(0, 9)}),
+            started_at = case when ${moved} then timestamptz '1970-01-01 00:00:00+00' else started_at end,
+            completed_at = case when ${moved} then timestamptz '1970-01-01 00:05:00+00' else completed_at end
+          where id in (select id from public.quiz_attempts where completed_at is not null order by random() limit ${n})`);
+        break;
+      }
       default:
         // Many rows at once, several days.
         statements.push(`insert into public.review_sessions (user_id, started_at, ended_at, cards_reviewed)
