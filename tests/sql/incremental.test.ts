@@ -492,3 +492,185 @@ describe("incremental refresh: concurrency, failure, TRUNCATE and rebuild", () =
     await expectViewsMatchReference(client, today, "after the rebuild");
   });
 });
+
+describe("incremental refresh: hostile input and careless operators", () => {
+  let db: FreshDatabase;
+  let client: Client;
+  let today: string;
+
+  beforeAll(async () => {
+    db = await createFreshDatabase("incremental_hostile");
+    await applyMigrations(db.url);
+    // As the demoted deployer `postgres`, the role an admin has on Supabase.
+    client = await connect(db.url);
+    const { rows } = await client.query<{ today: string }>("select ((now() at time zone 'utc')::date)::text as today");
+    today = rows[0].today;
+    await loadLearningData(client, generateLearningData({ seed: 2222, today, fillerLearners: 20 }));
+    await refresh(client);
+  });
+  afterAll(async () => {
+    await client?.end();
+    await db?.drop();
+  });
+
+  /** The rejection of `statement`: SQLSTATE, message and constraint. */
+  async function refusal(statement: string): Promise<{ code?: string; message: string; constraint?: string }> {
+    try {
+      await client.query(statement);
+    } catch (error) {
+      const { code, message, constraint } = error as { code?: string; message: string; constraint?: string };
+      return { code, message, constraint };
+    }
+    throw new Error(`not refused: ${statement}`);
+  }
+
+  it("keeps a track's counts when a learner is erased and then the lesson deleted", async () => {
+    const { rows } = await client.query<{ lesson_id: string }>(`
+      select lc.lesson_id from public.lesson_completions as lc group by lc.lesson_id order by count(*) desc limit 1`);
+    const lesson = rows[0].lesson_id;
+    await client.query(`delete from auth.users where id in (select user_id from public.lesson_completions where lesson_id = $1 limit 1)`, [lesson]);
+    await refresh(client);
+    await client.query(`do $$ begin ${deleteLessonContent(`'${lesson}'::uuid`)} delete from public.lessons where id = '${lesson}'; end $$`);
+    await refresh(client);
+    await expectViewsMatchReference(client, today, "learner erased, then the lesson deleted");
+  });
+
+  it("shows no phantom learners for a track deleted and re-created with the same id", async () => {
+    const { rows } = await client.query<{ id: string; slug: string }>(`
+      select t.id, t.slug from public.tracks as t join public.lessons as l on l.track_id = t.id
+        join public.lesson_completions as lc on lc.lesson_id = l.id group by t.id order by count(*) desc limit 1`);
+    const track = rows[0];
+    await client.query(`do $$ declare t uuid := '${track.id}'; begin
+        ${deleteLessonContent("any (array(select id from public.lessons where track_id = t))")}
+        delete from public.tracks where id = t;
+        insert into public.tracks (id, slug, title) values (t, '${track.slug}', 'again');
+        insert into public.lessons (track_id, position, title) values (t, 1, 'again');
+        insert into public.lesson_completions (user_id, lesson_id, completed_at)
+        select u.id, (select id from public.lessons where track_id = t), now() from (select id from auth.users order by id limit 3) as u;
+      end $$`);
+    await refresh(client);
+    await expectViewsMatchReference(client, today, "track deleted and re-created");
+  });
+
+  it("refuses NaN and infinite scores at write, naming the table and column", async () => {
+    for (const score of ["NaN", "Infinity", "-Infinity"]) {
+      const inserted = await refusal(`insert into public.quiz_attempts (user_id, quiz_id, started_at, completed_at, score)
+        select (select id from auth.users limit 1), (select id from public.quizzes limit 1), now(), now(), '${score}'`);
+      expect(inserted).toMatchObject({ code: "23514", constraint: "quiz_attempts_score_finite" });
+      expect(inserted.message).toContain('relation "quiz_attempts"');
+      const updated = await refusal(`update public.quiz_attempts set score = '${score}' where id = (select min(id) from public.quiz_attempts)`);
+      expect(updated).toMatchObject({ code: "23514", constraint: "quiz_attempts_score_finite" });
+    }
+    await refresh(client);
+    await expectViewsMatchReference(client, today, "after refused scores");
+  });
+
+  it("keeps avg_score at the scale of the scores that remain when a score of a larger scale is deleted", async () => {
+    // Large scores: the average's digits depend on the scale of the sum it divides.
+    const { rows } = await client.query<{ id: string }>(`
+      with q as (insert into public.quizzes (lesson_id, title) select id, 'scales' from public.lessons limit 1 returning id),
+      a as (
+        insert into public.quiz_attempts (user_id, quiz_id, started_at, completed_at, score)
+        select (select id from auth.users order by id limit 1), q.id, now(), now(), s
+          from q cross join unnest(array[100000000000000000, 100000000000000001, 100000000000000001, 0.001]::numeric[]) as s
+      )
+      select id from q`);
+    await refresh(client);
+    await client.query("delete from public.quiz_attempts where quiz_id = $1 and score = 0.001", [rows[0].id]);
+    await refresh(client);
+    await expectViewsMatchReference(client, today, "a score of a larger scale deleted");
+  });
+
+  it("refuses non-finite event timestamps at write, naming the table and column", async () => {
+    const cases: [string, string][] = [
+      [`insert into public.lesson_completions (user_id, lesson_id, completed_at)
+          select (select id from auth.users limit 1), (select id from public.lessons limit 1), 'infinity'`, "lesson_completions_completed_at_finite"],
+      [`update public.lesson_completions set completed_at = '-infinity' where id = (select min(id) from public.lesson_completions)`,
+        "lesson_completions_completed_at_finite"],
+      [`insert into public.quiz_attempts (user_id, quiz_id, started_at, completed_at)
+          select (select id from auth.users limit 1), (select id from public.quizzes limit 1), now(), 'infinity'`, "quiz_attempts_completed_at_finite"],
+      [`insert into public.review_sessions (user_id, started_at, ended_at, cards_reviewed)
+          select (select id from auth.users limit 1), now(), 'infinity', 1`, "review_sessions_ended_at_finite"],
+      [`insert into public.review_sessions (user_id, started_at, cards_reviewed)
+          select (select id from auth.users limit 1), '-infinity', 1`, "review_sessions_started_at_finite"],
+    ];
+    for (const [statement, constraint] of cases) {
+      const refused = await refusal(statement);
+      expect(refused).toMatchObject({ code: "23514", constraint });
+      expect(refused.message).toContain(`relation "${constraint.split("_").slice(0, 2).join("_")}"`);
+    }
+    await refresh(client);
+    await expectViewsMatchReference(client, today, "after refused timestamps");
+  });
+
+  it("does not deadlock a writer that touches two event tables while the state is rebuilt", async () => {
+    for (const rebuild of ["select analytics.rebuild_incremental_state()", "truncate public.explanation_views"]) {
+      const writer = await connect(db.url);
+      const rebuilder = await connect(db.url);
+      try {
+        const rebuilderPid = (await rebuilder.query<{ pid: number }>("select pg_backend_pid() as pid")).rows[0].pid;
+        await writer.query("begin");
+        await writer.query(`insert into public.review_sessions (user_id, started_at, cards_reviewed)
+          select (select id from auth.users order by id limit 1), now(), 3`);
+        // The rebuild (or a TRUNCATE, then the refresh that rebuilds) while the writer is open:
+        // the writer goes on once the rebuild has finished or waits for a lock.
+        let finished = false;
+        const rebuilding = (async () => {
+          await rebuilder.query(rebuild);
+          await rebuilder.query("select analytics.refresh_all_views()");
+          finished = true;
+        })();
+        for (let i = 0; i < 400 && !finished; i += 1) {
+          const { rows } = await client.query<{ waiting: boolean }>(
+            "select coalesce(wait_event_type = 'Lock', false) as waiting from pg_catalog.pg_stat_activity where pid = $1",
+            [rebuilderPid],
+          );
+          if (rows[0]?.waiting) break;
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        await writer.query(`insert into public.lesson_completions (user_id, lesson_id, completed_at)
+          select (select id from auth.users order by id limit 1), (select id from public.lessons order by id limit 1), now()`);
+        await writer.query("commit");
+        await rebuilding;
+      } finally {
+        await writer.end();
+        await rebuilder.end();
+      }
+      await refresh(client);
+      await expectViewsMatchReference(client, today, `writer of two event tables during: ${rebuild}`);
+    }
+  });
+
+  it("does not let a session's analytics.today_override steer what others read", async () => {
+    const reader = await connect(db.url);
+    try {
+      await client.query("select set_config('analytics.today_override', $1, false)", [addDays(today, 30)]);
+      await client.query("select analytics.refresh_all_views()");
+      await client.query("select set_config('analytics.today_override', '', false)");
+      const { rows } = await client.query<{ incremental: { today: string; today_overridden: boolean } }>(
+        "select incremental from analytics.refresh_runs order by id desc limit 1",
+      );
+      expect(rows[0].incremental).toMatchObject({ today, today_overridden: false });
+      await expectViewsMatchReference(reader, today, "after a session set analytics.today_override");
+    } finally {
+      await reader.end();
+    }
+  });
+
+  it("records a run whose date was moved (a superuser's session, as the tests do)", async () => {
+    const superuser = await connect(db.adminUrl);
+    try {
+      await superuser.query("select set_config('analytics.today_override', $1, false)", [addDays(today, 1)]);
+      await superuser.query("select analytics.refresh_all_views()");
+      const { rows } = await client.query<{ incremental: { today: string; today_overridden: boolean } }>(
+        "select incremental from analytics.refresh_runs order by id desc limit 1",
+      );
+      expect(rows[0].incremental).toMatchObject({ today: addDays(today, 1), today_overridden: true });
+    } finally {
+      await superuser.end();
+    }
+    // The next ordinary run puts the real date back.
+    await refresh(client);
+    await expectViewsMatchReference(client, today, "after an overridden run and an ordinary one");
+  });
+});
