@@ -657,6 +657,9 @@ declare
   previous_cutoff date;
   rebuild boolean;
   applied jsonb;
+  -- Where the time goes: milliseconds per step, recorded in refresh_runs.incremental.
+  steps jsonb := '{}'::jsonb;
+  step_started_at timestamptz := pg_catalog.clock_timestamp();
 begin
   -- The statements below touch a batch's rows, yet their estimates can look large:
   -- compiling them (JIT) would cost far more than running them. Transaction-local, so the
@@ -674,6 +677,8 @@ begin
     perform analytics.build_incremental_state();
     previous_cutoff := cutoff;
   end if;
+  steps := steps || pg_catalog.jsonb_build_object('lock_and_build', round(extract(epoch from pg_catalog.clock_timestamp() - step_started_at) * 1000, 1));
+  step_started_at := pg_catalog.clock_timestamp();
 
   -- 1. Take the logged changes: each row exactly once; rows committed from now on stay.
   -- The work tables are only used here, under the refresh lock: truncate (no dead rows).
@@ -707,6 +712,9 @@ begin
     'explanation_views', (select count(*) from analytics.batch_views),
     'lesson_track_changes', (select count(*) from analytics.batch_lesson_changes)
   );
+
+  steps := steps || pg_catalog.jsonb_build_object('take', round(extract(epoch from pg_catalog.clock_timestamp() - step_started_at) * 1000, 1));
+  step_started_at := pg_catalog.clock_timestamp();
 
   -- 2. Learner-days: signed deltas, then the values after them.
   with events as (
@@ -780,6 +788,9 @@ begin
   delete from analytics.day_totals as t
    where t.active_learners = 0
      and t.activity_date in (select c.activity_date from analytics.batch_day_changes as c);
+
+  steps := steps || pg_catalog.jsonb_build_object('learner_days', round(extract(epoch from pg_catalog.clock_timestamp() - step_started_at) * 1000, 1));
+  step_started_at := pg_catalog.clock_timestamp();
 
   -- 3. Learners whose set of activity dates changed: last activity date and streaks.
   delete from analytics.batch_day_changes as c
@@ -878,6 +889,9 @@ begin
   end if;
   perform analytics.apply_streak_changes();
 
+  steps := steps || pg_catalog.jsonb_build_object('streaks', round(extract(epoch from pg_catalog.clock_timestamp() - step_started_at) * 1000, 1));
+  step_started_at := pg_catalog.clock_timestamp();
+
   -- 4. Lessons: completions per track and learner, as signed deltas.
   -- * The batch's changes count for their lesson's track in the state's map (a lesson deleted
   --   or moved since the last run is still there).
@@ -952,6 +966,9 @@ begin
   select ch.lesson_id, ch.new_track_id from analytics.batch_lesson_changes as ch where ch.new_track_id is not null
   on conflict (lesson_id) do update set track_id = excluded.track_id;
 
+  steps := steps || pg_catalog.jsonb_build_object('tracks', round(extract(epoch from pg_catalog.clock_timestamp() - step_started_at) * 1000, 1));
+  step_started_at := pg_catalog.clock_timestamp();
+
   -- 5. Quizzes: every figure adds up; scored attempts are also counted per score scale.
   insert into analytics.quiz_totals as t (quiz_id, attempts, completed_attempts, score_sum, score_count)
   select q.quiz_id,
@@ -978,6 +995,9 @@ begin
   on conflict (quiz_id, score_scale) do update set scores = s.scores + excluded.scores;
   delete from analytics.quiz_score_scales as s
    where s.scores = 0 and s.quiz_id in (select q.quiz_id from analytics.batch_quizzes as q);
+
+  steps := steps || pg_catalog.jsonb_build_object('quizzes', round(extract(epoch from pg_catalog.clock_timestamp() - step_started_at) * 1000, 1));
+  step_started_at := pg_catalog.clock_timestamp();
 
   -- 6. Explanations: counters add up; a viewer counts while their per-explanation row exists.
   with deltas as (
@@ -1027,11 +1047,14 @@ begin
   delete from analytics.explanation_totals as t
    where t.views = 0 and t.explanation_id in (select v.explanation_id from analytics.batch_views as v);
 
+  steps := steps || pg_catalog.jsonb_build_object('explanations', round(extract(epoch from pg_catalog.clock_timestamp() - step_started_at) * 1000, 1));
+  step_started_at := pg_catalog.clock_timestamp();
+
   -- The work tables are empty between runs.
   truncate analytics.batch_lessons, analytics.batch_quizzes, analytics.batch_reviews, analytics.batch_views,
     analytics.batch_lesson_changes, analytics.batch_day_changes, analytics.batch_old_streaks, analytics.batch_streak_changes,
     analytics.batch_pairs, analytics.batch_viewer_changes;
-  return applied;
+  return applied || pg_catalog.jsonb_build_object('steps_ms', steps);
 end
 $$;
 
