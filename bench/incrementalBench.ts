@@ -276,7 +276,7 @@ async function startWriter(url: string): Promise<{ stop(): Promise<number[]> }> 
   const writer = await connect(url);
   await writer.query(BENCH_IDS_SQL);
   const { rows } = await writer.query<{ u: string; l: string; q: string; e: string }>(
-    `select '${BENCH_ADMIN_ID}'::uuid as u, lessons[1] as l, quizzes[1] as q, explanations[1] as e from bench_ids`,
+    "select users[1] as u, lessons[1] as l, quizzes[1] as q, explanations[1] as e from bench_ids",
   );
   const { u, l, q, e } = rows[0];
   const params: Record<EventTable, string[]> = { lesson_completions: [u, l], quiz_attempts: [u, q], review_sessions: [u], explanation_views: [u, e] };
@@ -509,8 +509,12 @@ function describeCall(call: DataApiCall): string {
   return call.error === null ? `${call.ms.toFixed(0)} ms` : `failed with SQLSTATE ${call.error} after ${call.ms.toFixed(0)} ms`;
 }
 
+/** The maintenance steps in the order apply_pending_changes() runs them. */
+const STEP_ORDER = ["lock_and_build", "take", "learner_days", "streaks", "tracks", "quizzes", "explanations"];
+
 function stepNames(rounds: readonly BatchRound[]): string[] {
-  return [...new Set(rounds.flatMap((r) => Object.keys(r.maintenanceSteps)))];
+  const seen = new Set(rounds.flatMap((r) => Object.keys(r.maintenanceSteps)));
+  return [...STEP_ORDER.filter((name) => seen.has(name)), ...[...seen].filter((name) => !STEP_ORDER.includes(name))];
 }
 
 /** The Markdown of bench/results/incremental-<scale>.md. */
