@@ -674,3 +674,49 @@ describe("incremental refresh: hostile input and careless operators", () => {
     await expectViewsMatchReference(client, today, "after an overridden run and an ordinary one");
   });
 });
+
+describe("incremental refresh: deployed and rebuilt while a writer's transaction is open", () => {
+  let db: FreshDatabase;
+  let client: Client;
+  let today: string;
+
+  beforeAll(async () => {
+    db = await createFreshDatabase("incremental_deploy");
+    // Up to the state and its triggers (a short transaction; nobody is writing yet).
+    await applyMigrations(db.url, { through: "20261202110000" });
+    client = await connect(db.url);
+    const { rows } = await client.query<{ today: string }>("select ((now() at time zone 'utc')::date)::text as today");
+    today = rows[0].today;
+    await loadLearningData(client, generateLearningData({ seed: 303, today, fillerLearners: 20 }));
+  });
+  afterAll(async () => {
+    await client?.end();
+    await db?.drop();
+  });
+
+  it("builds the state, re-defines the views and rebuilds without waiting for the writer, and counts its rows once", async () => {
+    const writer = await connect(db.url);
+    try {
+      // A writer in the middle of a transaction that touches two event tables.
+      await writer.query("begin");
+      await writer.query(`insert into public.review_sessions (user_id, started_at, ended_at, cards_reviewed)
+        select (select id from auth.users order by id limit 1), now() - interval '3 days', now() - interval '3 days' + interval '5 minutes', 4`);
+      await writer.query(`insert into public.lesson_completions (user_id, lesson_id, completed_at)
+        select (select id from auth.users order by id limit 1), (select id from public.lessons order by id limit 1), now()`);
+      // Had any of these to wait for the writer, the statement timeout would fail them.
+      await client.query(`alter database ${db.name} set statement_timeout = '20s'`);
+      await client.query("set statement_timeout = '20s'");
+      await applyMigrations(db.url);
+      await client.query("select analytics.rebuild_incremental_state()");
+      await client.query("select analytics.refresh_all_views()");
+      await client.query(`alter database ${db.name} reset statement_timeout`);
+      await writer.query(`insert into public.quiz_attempts (user_id, quiz_id, started_at, completed_at, score)
+        select (select id from auth.users order by id limit 1), (select id from public.quizzes order by id limit 1), now(), now(), 77.5`);
+      await writer.query("commit");
+    } finally {
+      await writer.end();
+    }
+    await refresh(client);
+    await expectViewsMatchReference(client, today, "after a deploy and a rebuild with a writer's transaction open");
+  });
+});
