@@ -490,31 +490,35 @@ begin
              count(*) as lessons, 0::bigint as quizzes, 0::bigint as reviews, 0::bigint as review_cards,
              0::bigint as reviews_ended, 0::numeric as review_seconds
         from public.lesson_completions as lc
+       where pg_catalog.isfinite(lc.completed_at)
        group by 1, 2
       union all
       select c.user_id, (c.completed_at at time zone 'utc')::date, -sum(c.sign), 0, 0, 0, 0, 0
         from analytics.lesson_completion_changes as c
+       where pg_catalog.isfinite(c.completed_at)
        group by 1, 2
       union all
       select qa.user_id, (qa.completed_at at time zone 'utc')::date, 0, count(*), 0, 0, 0, 0
         from public.quiz_attempts as qa
-       where qa.completed_at is not null
+       where qa.completed_at is not null and (qa.completed_at is null or pg_catalog.isfinite(qa.completed_at)) and (qa.score is null or (qa.score <> 'NaN' and qa.score > '-Infinity' and qa.score < 'Infinity'))
        group by 1, 2
       union all
       select c.user_id, (c.completed_at at time zone 'utc')::date, 0, -sum(c.sign), 0, 0, 0, 0
         from analytics.quiz_attempt_changes as c
-       where c.completed_at is not null
+       where c.completed_at is not null and (c.completed_at is null or pg_catalog.isfinite(c.completed_at)) and (c.score is null or (c.score <> 'NaN' and c.score > '-Infinity' and c.score < 'Infinity'))
        group by 1, 2
       union all
       select rs.user_id, (rs.started_at at time zone 'utc')::date, 0, 0, count(*), sum(rs.cards_reviewed), count(rs.ended_at),
              coalesce(sum(extract(epoch from rs.ended_at - rs.started_at)), 0)
         from public.review_sessions as rs
+       where pg_catalog.isfinite(rs.started_at) and (rs.ended_at is null or pg_catalog.isfinite(rs.ended_at))
        group by 1, 2
       union all
       select c.user_id, (c.started_at at time zone 'utc')::date, 0, 0, -sum(c.sign), -sum(c.sign * c.cards_reviewed),
              -coalesce(sum(c.sign) filter (where c.ended_at is not null), 0),
              -coalesce(sum(c.sign * extract(epoch from c.ended_at - c.started_at)) filter (where c.ended_at is not null), 0)
         from analytics.review_session_changes as c
+       where pg_catalog.isfinite(c.started_at) and (c.ended_at is null or pg_catalog.isfinite(c.ended_at))
        group by 1, 2
     ) as e
    group by e.activity_date, e.user_id
@@ -556,10 +560,12 @@ begin
     from (
       select lc.lesson_id, lc.user_id, count(*) as n
         from public.lesson_completions as lc
+       where pg_catalog.isfinite(lc.completed_at)
        group by lc.lesson_id, lc.user_id
       union all
       select c.lesson_id, c.user_id, -sum(c.sign)
         from analytics.lesson_completion_changes as c
+       where pg_catalog.isfinite(c.completed_at)
        group by c.lesson_id, c.user_id
     ) as x
     join analytics.lesson_tracks as m on m.lesson_id = x.lesson_id
@@ -576,12 +582,14 @@ begin
              coalesce(sum(qa.score) filter (where qa.completed_at is not null), 0) as score_sum,
              count(qa.score) filter (where qa.completed_at is not null) as score_count
         from public.quiz_attempts as qa
+       where (qa.completed_at is null or pg_catalog.isfinite(qa.completed_at)) and (qa.score is null or (qa.score <> 'NaN' and qa.score > '-Infinity' and qa.score < 'Infinity'))
        group by qa.quiz_id
       union all
       select c.quiz_id, -sum(c.sign), -coalesce(sum(c.sign) filter (where c.completed_at is not null), 0),
              -coalesce(sum(c.sign * c.score) filter (where c.completed_at is not null and c.score is not null), 0),
              -coalesce(sum(c.sign) filter (where c.completed_at is not null and c.score is not null), 0)
         from analytics.quiz_attempt_changes as c
+       where (c.completed_at is null or pg_catalog.isfinite(c.completed_at)) and (c.score is null or (c.score <> 'NaN' and c.score > '-Infinity' and c.score < 'Infinity'))
        group by c.quiz_id
     ) as x
    group by x.quiz_id
@@ -592,12 +600,12 @@ begin
     from (
       select qa.quiz_id, pg_catalog.scale(qa.score) as score_scale, count(*) as scores
         from public.quiz_attempts as qa
-       where qa.completed_at is not null and qa.score is not null
+       where qa.completed_at is not null and qa.score is not null and (qa.completed_at is null or pg_catalog.isfinite(qa.completed_at)) and (qa.score is null or (qa.score <> 'NaN' and qa.score > '-Infinity' and qa.score < 'Infinity'))
        group by 1, 2
       union all
       select c.quiz_id, pg_catalog.scale(c.score), -sum(c.sign)
         from analytics.quiz_attempt_changes as c
-       where c.completed_at is not null and c.score is not null
+       where c.completed_at is not null and c.score is not null and (c.completed_at is null or pg_catalog.isfinite(c.completed_at)) and (c.score is null or (c.score <> 'NaN' and c.score > '-Infinity' and c.score < 'Infinity'))
        group by 1, 2
     ) as x
    group by x.quiz_id, x.score_scale
@@ -685,12 +693,14 @@ begin
   truncate analytics.batch_lessons, analytics.batch_quizzes, analytics.batch_reviews, analytics.batch_views,
     analytics.batch_lesson_changes, analytics.batch_day_changes, analytics.batch_old_streaks, analytics.batch_streak_changes,
     analytics.batch_pairs, analytics.batch_viewer_changes;
+  -- A non-finite value can only be logged by a row that predates the value checks, being
+  -- fixed or deleted; such rows count nowhere (build_incremental_state() skips them alike).
   with taken as (delete from analytics.lesson_completion_changes returning *)
-  insert into analytics.batch_lessons select * from taken;
+  insert into analytics.batch_lessons select * from taken as t where pg_catalog.isfinite(t.completed_at);
   with taken as (delete from analytics.quiz_attempt_changes returning *)
-  insert into analytics.batch_quizzes select * from taken;
+  insert into analytics.batch_quizzes select * from taken as t where (t.completed_at is null or pg_catalog.isfinite(t.completed_at)) and (t.score is null or (t.score <> 'NaN' and t.score > '-Infinity' and t.score < 'Infinity'));
   with taken as (delete from analytics.review_session_changes returning *)
-  insert into analytics.batch_reviews select * from taken;
+  insert into analytics.batch_reviews select * from taken as t where pg_catalog.isfinite(t.started_at) and (t.ended_at is null or pg_catalog.isfinite(t.ended_at));
   with taken as (delete from analytics.explanation_view_changes returning *)
   insert into analytics.batch_views select * from taken;
   -- Lessons whose track is not the one the state counted them for: moved, new or deleted
@@ -903,11 +913,11 @@ begin
       from (
         select lc.lesson_id, lc.user_id, 1::bigint as n
           from public.lesson_completions as lc
-         where lc.lesson_id in (select ch.lesson_id from analytics.batch_lesson_changes as ch)
+         where lc.lesson_id in (select ch.lesson_id from analytics.batch_lesson_changes as ch) and pg_catalog.isfinite(lc.completed_at)
         union all
         select c.lesson_id, c.user_id, -c.sign::bigint
           from analytics.lesson_completion_changes as c
-         where c.lesson_id in (select ch.lesson_id from analytics.batch_lesson_changes as ch)
+         where c.lesson_id in (select ch.lesson_id from analytics.batch_lesson_changes as ch) and pg_catalog.isfinite(c.completed_at)
       ) as x
      group by x.lesson_id, x.user_id
   ),

@@ -461,6 +461,11 @@ describe("incremental refresh: concurrency, failure, TRUNCATE and rebuild", () =
       expect(await totalLessons()).toBe(base);
       await refresh(client);
       expect(await totalLessons()).toBe(base + 1);
+      // The run after a failed maintenance rebuilds from the base tables (no manual rebuild).
+      const next = await client.query<{ incremental: { applied: { rebuilt: boolean } } }>(
+        "select incremental from analytics.refresh_runs order by id desc limit 1",
+      );
+      expect(next.rows[0].incremental.applied.rebuilt).toBe(true);
       await expectViewsMatchReference(client, today, "after a failed maintenance");
     } finally {
       await locker.end();
@@ -718,5 +723,46 @@ describe("incremental refresh: deployed and rebuilt while a writer's transaction
     }
     await refresh(client);
     await expectViewsMatchReference(client, today, "after a deploy and a rebuild with a writer's transaction open");
+  });
+});
+
+describe("incremental refresh: a database that already holds a non-finite value", () => {
+  let db: FreshDatabase;
+
+  beforeAll(async () => {
+    db = await createFreshDatabase("incremental_bad_rows");
+    await applyMigrations(db.url, { through: "20261202105000" });
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it("fails the build naming the table and column, and deploys once the row is fixed", async () => {
+    const client = await connect(db.url);
+    try {
+      const { rows } = await client.query<{ today: string }>("select ((now() at time zone 'utc')::date)::text as today");
+      await loadLearningData(client, generateLearningData({ seed: 404, today: rows[0].today, fillerLearners: 5 }));
+      // Rows written before the checks existed.
+      await client.query(`
+        insert into public.review_sessions (user_id, started_at, ended_at, cards_reviewed)
+        select (select id from auth.users order by id limit 1), now(), 'infinity', 2;
+        insert into public.quiz_attempts (user_id, quiz_id, started_at, completed_at, score)
+        select (select id from auth.users order by id limit 1), (select id from public.quizzes order by id limit 1), now(), now(), 'NaN';
+        insert into public.lesson_completions (user_id, lesson_id, completed_at)
+        select (select id from auth.users order by id limit 1), (select id from public.lessons order by id limit 1), '-infinity'`);
+      await expect(applyMigrations(db.url)).rejects.toThrow(
+        /20261202110001_incremental_state_built\.sql.*check constraint "lesson_completions_completed_at_finite" of relation "lesson_completions" is violated by some row/,
+      );
+      // Fixed or deleted after the triggers exist: their logged old rows must count nowhere.
+      await client.query(`
+        update public.review_sessions set ended_at = started_at + interval '1 minute' where ended_at = 'infinity';
+        delete from public.quiz_attempts where score = 'NaN';
+        update public.lesson_completions set completed_at = now() - interval '2 days' where completed_at = '-infinity'`);
+      await applyMigrations(db.url);
+      await refresh(client);
+      await expectViewsMatchReference(client, rows[0].today, "after the bad row was fixed and the deploy resumed");
+    } finally {
+      await client.end();
+    }
   });
 });
