@@ -766,3 +766,51 @@ describe("incremental refresh: a database that already holds a non-finite value"
     }
   });
 });
+
+describe("incremental refresh: the triggers' short lock, with a long writer transaction in the way", () => {
+  let db: FreshDatabase;
+
+  beforeAll(async () => {
+    db = await createFreshDatabase("incremental_lock");
+    await applyMigrations(db.url, { through: "20261202105000" });
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it("lets other writers through while it waits, then deploys once the long transaction ends", async () => {
+    const client = await connect(db.url);
+    const holder = await connect(db.url);
+    const other = await connect(db.url);
+    try {
+      const { rows } = await client.query<{ today: string }>("select ((now() at time zone 'utc')::date)::text as today");
+      await loadLearningData(client, generateLearningData({ seed: 505, today: rows[0].today, fillerLearners: 5 }));
+      // A long transaction holding a row-exclusive lock on one event table.
+      await holder.query("begin");
+      await holder.query(`insert into public.review_sessions (user_id, started_at, cards_reviewed)
+        select (select id from auth.users order by id limit 1), now(), 1`);
+      const migrating = applyMigrations(db.url, { through: "20261202110000" });
+      for (let i = 0; i < 400; i += 1) {
+        const { rows: waiting } = await client.query<{ n: number }>(
+          "select count(*)::int as n from pg_catalog.pg_locks where not granted and relation = 'public.review_sessions'::regclass",
+        );
+        if (waiting[0].n > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      // Another writer of another event table is not queued behind the deploy until the long
+      // transaction ends (a lock request that never gave up would hold it: the timeout fails it).
+      await other.query("set statement_timeout = '15s'");
+      await other.query(`insert into public.lesson_completions (user_id, lesson_id, completed_at)
+        select (select id from auth.users order by id limit 1), (select id from public.lessons order by id limit 1), now()`);
+      await holder.query("commit");
+      await migrating;
+      await applyMigrations(db.url);
+      await refresh(client);
+      await expectViewsMatchReference(client, rows[0].today, "after a deploy that waited for a long writer transaction");
+    } finally {
+      await client.end();
+      await holder.end();
+      await other.end();
+    }
+  });
+});
