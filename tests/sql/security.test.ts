@@ -36,6 +36,8 @@ const INCREMENTAL_FUNCTIONS = [
   "log_explanation_view_changes", "flag_rebuild", "apply_pending_changes", "apply_streak_changes", "build_incremental_state",
   "rebuild_incremental_state",
 ];
+/** Helpers of migrations that drop and re-create objects (20261202105000): executable by their owner only. */
+const MIGRATION_HELPERS = ["save_privileges", "restore_privileges"];
 const INCREMENTAL_TABLES = [
   "lesson_completion_changes", "quiz_attempt_changes", "review_session_changes", "explanation_view_changes",
   "incremental_state", "learner_days", "day_totals", "learner_activity", "learner_streaks", "learner_dropped_lengths",
@@ -73,7 +75,7 @@ const MATRIX: readonly MatrixRow[] = [
   row("select * from analytics.summary_stats",                   NO_ACCESS, NO_ACCESS,      NO_ACCESS, NO_ACCESS, NO_ACCESS),
   row("select * from analytics.refresh_runs",                    NO_ACCESS, NO_ACCESS,      NO_ACCESS, NO_ACCESS, NO_ACCESS),
   // The incremental state under the views (docs/incremental-refresh.md): internal, owner only.
-  ...INCREMENTAL_FUNCTIONS.map((fn) => row(`select analytics.${fn}()`, NO_ACCESS, NO_ACCESS, NO_ACCESS, NO_ACCESS, NO_ACCESS)),
+  ...[...INCREMENTAL_FUNCTIONS, ...MIGRATION_HELPERS].map((fn) => row(`select analytics.${fn}()`, NO_ACCESS, NO_ACCESS, NO_ACCESS, NO_ACCESS, NO_ACCESS)),
   ...INCREMENTAL_TABLES.map((table) => row(`select * from analytics.${table}`, NO_ACCESS, NO_ACCESS, NO_ACCESS, NO_ACCESS, NO_ACCESS)),
   // The token hook and its table: the auth server only.
   row(`select public.custom_access_token_hook('${HOOK_EVENT}')`, NO_ACCESS, NO_ACCESS,      NO_ACCESS, NO_ACCESS, DATA),
