@@ -1,12 +1,17 @@
-// The incremental refresh (20261202110000, 20261202110001) keeps exactly what the views said:
-// many seeded random batches of mixed changes (inserts, backdated inserts, updates, deletes,
-// a learner erased, a lesson moved, new content, the UTC date moving on), and after each
-// refresh every view compared row for row, every column, with a from-scratch computation by
-// the view's ORIGINAL definition (REFERENCE_SQL below, copied from 20260128100003..07, with
-// "today" as a parameter). "Today" moves through analytics.today_override, the setting that
-// analytics.current_utc_date() reads, so the refresh really observes a date change with no
-// new data. Also: writers committing while a refresh runs, a failed maintenance, a TRUNCATE,
-// and the full rebuild after the state was damaged.
+// The incremental refresh (20261202110000, 20261202110001, 20261202113000) keeps exactly what
+// the views said: many seeded random batches of mixed changes (inserts, backdated inserts,
+// updates, deletes, a learner erased, a lesson moved, lessons, tracks, quizzes and
+// explanations deleted, a track re-created with the same id, extreme values, new content,
+// the UTC date moving on), and after each refresh every view compared row for row, every
+// column, with a from-scratch computation by the view's ORIGINAL definition (REFERENCE_SQL
+// below, copied from 20260128100003..07, with "today" as a parameter). "Today" moves through
+// analytics.today_override, which analytics.current_utc_date() honours in a superuser's
+// session only (the equality test's session is the cluster owner's). Also: writers committing
+// while a refresh runs, a failed maintenance, a TRUNCATE, the rebuild of a damaged state, the
+// hostile inputs (deleted lessons and tracks, NaN/Infinity scores, score scales, infinite
+// timestamps, a two-table writer during a rebuild, a session's date override), and deploying
+// while writers write (a writer's open transaction, a long transaction in the way of the
+// triggers' lock, rows that predate the value checks).
 import { Client } from "pg";
 import { ANALYTICS_VIEWS, AnalyticsView } from "../../infra/adminSurface";
 import { applyGrants, applyMigrations } from "../support/applySql";
