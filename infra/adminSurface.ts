@@ -19,15 +19,14 @@ export type AnalyticsView = (typeof ANALYTICS_VIEWS)[number];
 
 /** The migration that creates each view (with its unique index and its get_<view>() wrapper) as it is now. */
 export const VIEW_MIGRATIONS: Record<AnalyticsView, string> = {
-  // 20260128100003..07 created them over the base tables; 20261202110001 re-creates the views
-  // and their wrappers over the incremental state, so a grant on a wrapper waits for it;
-  // 20261202113000 re-creates summary_stats (today evaluated once) and its wrapper again.
-  active_learning_days: "20261202110001",
-  popular_tracks: "20261202110001",
-  streak_dropoffs: "20261202110001",
-  quiz_completion_rates: "20261202110001",
-  review_session_usage: "20261202110001",
-  explanation_engagement: "20261202110001",
+  // 20260128100003..07 created them over the base tables; 20261202113000 re-creates every view
+  // and its wrapper over the incremental state, so a grant on a wrapper waits for it.
+  active_learning_days: "20261202113000",
+  popular_tracks: "20261202113000",
+  streak_dropoffs: "20261202113000",
+  quiz_completion_rates: "20261202113000",
+  review_session_usage: "20261202113000",
+  explanation_engagement: "20261202113000",
   summary_stats: "20261202113000",
 };
 
