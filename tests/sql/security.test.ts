@@ -33,14 +33,14 @@ const HOOK_EVENT = JSON.stringify({ user_id: "0b6f8c3e-5a41-4d2e-9f60-1c7a2b3d4e
 
 const INCREMENTAL_FUNCTIONS = [
   "current_utc_date", "log_lesson_completion_changes", "log_quiz_attempt_changes", "log_review_session_changes",
-  "log_explanation_view_changes", "log_lesson_moves", "flag_rebuild", "apply_pending_changes", "apply_streak_changes",
+  "log_explanation_view_changes", "flag_rebuild", "apply_pending_changes", "apply_streak_changes", "build_incremental_state",
   "rebuild_incremental_state",
 ];
 const INCREMENTAL_TABLES = [
-  "lesson_completion_changes", "quiz_attempt_changes", "review_session_changes", "explanation_view_changes", "lesson_moves",
+  "lesson_completion_changes", "quiz_attempt_changes", "review_session_changes", "explanation_view_changes",
   "incremental_state", "learner_days", "day_totals", "learner_activity", "learner_streaks", "learner_dropped_lengths",
-  "streak_length_totals", "track_learners", "track_totals", "quiz_totals", "explanation_viewers",
-  "explanation_totals", "batch_lessons", "batch_quizzes", "batch_reviews", "batch_views", "batch_moves", "batch_day_changes",
+  "streak_length_totals", "lesson_tracks", "track_learners", "track_totals", "quiz_totals", "quiz_score_scales", "explanation_viewers",
+  "explanation_totals", "batch_lessons", "batch_quizzes", "batch_reviews", "batch_views", "batch_lesson_changes", "batch_day_changes",
   "batch_old_streaks", "batch_streak_changes", "batch_pairs", "batch_viewer_changes",
 ];
 
