@@ -31,7 +31,6 @@ export interface AuthHookInputs {
   uri: string;
   accessToken?: string;
   apiUrl?: string;
-  providerVersion?: string;
   /** Not an argument of AuthHook: present only to be refused (pg-functions hooks take none). */
   secrets?: string;
 }
@@ -135,7 +134,6 @@ async function diff(_id: string, olds: AuthHookOutputs, news: AuthHookInputs): P
     replaces.length > 0 ||
     news.enabled !== olds.enabled ||
     news.uri !== olds.uri ||
-    news.providerVersion !== olds.providerVersion ||
     credentialChanged(olds.accessToken, news.accessToken) ||
     credentialChanged(olds.apiUrl, news.apiUrl);
   return { changes, replaces, deleteBeforeReplace: false };
@@ -176,7 +174,7 @@ export interface AuthHookArgs extends ManagementApiArgs {
 
 /** pulumi-nodejs:dynamic/supabase:AuthHook */
 export const AuthHook = dynamicResource<AuthHookArgs, AuthHookOutputs>(
-  { provider: authHookProvider, module: "supabase", type: "AuthHook", folder: __dirname, secrets: API_SECRETS },
+  { provider: authHookProvider, module: "supabase", type: "AuthHook", file: __filename, secrets: API_SECRETS },
   (args) => ({ ...args }),
 );
 export type AuthHook = InstanceType<typeof AuthHook>;

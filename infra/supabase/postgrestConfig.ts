@@ -22,7 +22,6 @@ export interface PostgrestConfigInputs {
   schemas: string[];
   accessToken?: string;
   apiUrl?: string;
-  providerVersion?: string;
 }
 
 export interface PostgrestConfigOutputs extends PostgrestConfigInputs {
@@ -138,7 +137,6 @@ async function diff(_id: string, olds: PostgrestConfigOutputs, news: PostgrestCo
   const changes =
     replaces.length > 0 ||
     !sameSet(olds.schemas, news.schemas) ||
-    olds.providerVersion !== news.providerVersion ||
     credentialChanged(olds.accessToken, news.accessToken) ||
     credentialChanged(olds.apiUrl, news.apiUrl);
   return { changes, replaces, deleteBeforeReplace: false };
@@ -190,7 +188,7 @@ export interface PostgrestConfigArgs extends ManagementApiArgs {
 
 /** pulumi-nodejs:dynamic/supabase:PostgrestConfig */
 export const PostgrestConfig = dynamicResource<PostgrestConfigArgs, PostgrestConfigOutputs>(
-  { provider: postgrestConfigProvider, module: "supabase", type: "PostgrestConfig", folder: __dirname, secrets: API_SECRETS },
+  { provider: postgrestConfigProvider, module: "supabase", type: "PostgrestConfig", file: __filename, secrets: API_SECRETS },
   (args) => ({ addedSchemas: undefined, exposedSchemas: undefined, ...args }),
 );
 export type PostgrestConfig = InstanceType<typeof PostgrestConfig>;

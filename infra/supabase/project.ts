@@ -74,7 +74,6 @@ export interface ProjectInputs {
   provisioningTimeoutMinutes?: number;
   /** Adopt this existing project instead of creating one. */
   projectRef?: string;
-  providerVersion?: string;
 }
 
 export interface ProjectOutputs extends Omit<ProjectInputs, "apiUrl"> {
@@ -417,7 +416,7 @@ async function read(id: string, props?: ProjectOutputs): Promise<pulumi.dynamic.
 /** Keys whose live value read reports; compared only when the stack declares them. */
 const LIVE_KEYS = ["name", "organizationSlug", "region", "instanceSize"] as const;
 /** Keys recorded from the inputs as given. */
-const RECORDED_KEYS = ["dbPass", "provisioningTimeoutMinutes", "providerVersion"] as const;
+const RECORDED_KEYS = ["dbPass", "provisioningTimeoutMinutes"] as const;
 
 /** True when the API now names another pooler host than the recorded connection (checked only for an active project). */
 async function poolerMoved(id: string, olds: ProjectOutputs): Promise<boolean> {
@@ -563,7 +562,7 @@ export type ProjectArgs = NewProjectArgs | AdoptedProjectArgs;
 
 /** pulumi-nodejs:dynamic/supabase:Project */
 export const Project = dynamicResource<ProjectArgs, ProjectOutputs>(
-  { provider: projectProvider, module: "supabase", type: "Project", folder: __dirname, secrets: ["connection", "dbPass", "accessToken"] },
+  { provider: projectProvider, module: "supabase", type: "Project", file: __filename, secrets: ["connection", "dbPass", "accessToken"] },
   // Every output is listed, so the resource exposes it even when no input sets it.
   (args) => ({ ...PROJECT_OUTPUTS, ...args }),
 );

@@ -16,7 +16,7 @@ function newProjectInputs(overrides: Partial<ProjectInputs> = {}): ProjectInputs
     region: "eu-central-1",
     instanceSize: "micro",
     dbPass: DB_PASS,
-    providerVersion: "v1",
+    
     ...overrides,
   };
 }
@@ -133,7 +133,7 @@ describe("Project lifecycle", () => {
       dbHost: `db.${id}.supabase.co`,
       connection: `postgresql://postgres.${id}:${DB_PASS}@aws-0-eu-central-1.pooler.supabase.com:5432/postgres?sslmode=require`,
       dbPass: DB_PASS,
-      providerVersion: "v1",
+      
     });
     expect(serialized(outs)).not.toContain(ctx.fake.token);
   });
@@ -196,14 +196,9 @@ describe("Project lifecycle", () => {
     ]);
   });
 
-  it("stores a new provider version without changing the project", async () => {
+  it("ignores the providerVersion a state from before provider references recorded", async () => {
     const { id, outs } = await created();
-    ctx.fake.requests.length = 0;
-    const news = newProjectInputs({ providerVersion: "v2" });
-    expect((await projectProvider.diff!(id, outs, news)).changes).toBe(true);
-    const { outs: updated } = await projectProvider.update!(id, outs, news);
-    expect(ctx.fake.requests.filter((request) => request.method !== "GET")).toEqual([]);
-    expect(updated).toEqual({ ...outs, providerVersion: "v2" });
+    expect((await projectProvider.diff!(id, { ...outs, providerVersion: "9c1d2e3f4a5b6c7d" } as ProjectOutputs, newProjectInputs())).changes).toBe(false);
   });
 
   it("deletes, treats an already deleted project as done, and then reads as gone", async () => {
@@ -427,7 +422,7 @@ describe("Project drift", () => {
 describe("Project adoption (projectRef)", () => {
   it("reads and validates an existing project, never writes, and never deletes it", async () => {
     const existing = ctx.fake.seedProject({ name: "prod", region: "us-east-1" });
-    const inputs: ProjectInputs = { projectRef: existing.ref, dbPass: DB_PASS, providerVersion: "v1" };
+    const inputs: ProjectInputs = { projectRef: existing.ref, dbPass: DB_PASS };
     const { id, outs } = await created(inputs);
     expect(id).toBe(existing.ref);
     expect(outs).toMatchObject({
