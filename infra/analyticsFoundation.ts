@@ -1,8 +1,9 @@
 // AnalyticsFoundation: the whole deployment as one component, for every target.
 //
 //   RandomPassword ─► Project                       (target supabase; adopted for supabase-existing)
-//                        │
-//                        ▼ connection (or databaseUrl for target postgres)
+//                        │ id (the ref)
+//                        ▼
+//                     DatabaseConnection ─► connection (or databaseUrl for target postgres)
 //   Extension pg_cron, Migration chain ─► PostgrestConfig (once schema analytics exists),
 //   Grants, CronJob, AuthHook
 //
@@ -12,7 +13,7 @@ import * as random from "@pulumi/random";
 import { AdminGrant, CUSTOM_ACCESS_TOKEN_HOOK_URI, grantResourceName, HOOK_GRANTS, MIGRATION_VERSIONS } from "./adminSurface";
 import { MigrationFile } from "./migrations";
 import { CronJob, Extension, Grant, Migration } from "./postgres";
-import { AuthHook, PostgrestConfig, Project } from "./supabase";
+import { AuthHook, DatabaseConnection, PostgrestConfig, Project } from "./supabase";
 import type { SupabaseApiConfig } from "./config";
 
 export const REFRESH_JOB_NAME = "refresh-analytics-views";
@@ -100,20 +101,19 @@ export class AnalyticsFoundation extends pulumi.ComponentResource {
     this.args = args;
 
     const project = this.createProject();
-    // A project's connection is set by every create and update that succeeds (it is optional
-    // only in what a failed create records).
-    const projectConnection = project?.connection as pulumi.Output<string> | undefined;
+    // DatabaseConnection's create and update always record the URL (it is optional only as check's input).
+    const projectConnection = project && (this.createDatabaseConnection(project.resource, project.dbPass).connection as pulumi.Output<string>);
     this.connection = pulumi.secret(projectConnection ?? pulumi.output(this.postgresTarget().databaseUrl));
 
     const extension = this.createExtension();
     const migrations = this.createMigrations();
-    const postgrestConfig = project && this.createPostgrestConfig(project, migrations);
+    const postgrestConfig = project && this.createPostgrestConfig(project.resource, migrations);
     const grants = this.createGrants(migrations, postgrestConfig);
     const cronJob = this.createCronJob(extension, migrations);
-    const authHook = project && this.createAuthHook(project, migrations, grants);
+    const authHook = project && this.createAuthHook(project.resource, migrations, grants);
 
-    this.projectRef = project?.ref;
-    this.apiUrl = project?.apiUrl;
+    this.projectRef = project?.resource.ref;
+    this.apiUrl = project?.resource.apiUrl;
     this.migrationVersions = pulumi.all([...migrations.values()].map((migration) => migration.version));
     this.refreshSchedule = cronJob.schedule;
     this.hookUri = authHook?.uri;
@@ -147,22 +147,19 @@ export class AnalyticsFoundation extends pulumi.ComponentResource {
     return { parent: this, dependsOn, retainOnDelete: this.args.retainDatabaseObjects ?? false };
   }
 
-  /** The Supabase project: created (with a random password) or adopted. None for target postgres. */
-  private createProject(): Project | undefined {
+  /** The Supabase project and its database password: created (with a random password) or adopted. None for target postgres. */
+  private createProject(): { resource: Project; dbPass: pulumi.Input<string> } | undefined {
     const { target } = this.args;
     if (target.kind === "postgres") return undefined;
     const api = this.supabaseApi();
     const protect = this.args.protectProject ?? false;
     if (target.kind === "supabase-existing") {
-      return new Project(
-        "project",
-        { projectRef: target.projectRef, dbPass: pulumi.secret(target.dbPassword), ...api },
-        { parent: this, protect },
-      );
+      const dbPass = pulumi.secret(target.dbPassword);
+      return { resource: new Project("project", { projectRef: target.projectRef, dbPass, ...api }, { parent: this, protect }), dbPass };
     }
     // Letters and digits only: the password goes into a connection URL unescaped by other tools.
     const password = new random.RandomPassword("db-password", { length: 40, special: false }, { parent: this });
-    return new Project(
+    const resource = new Project(
       "project",
       {
         name: target.projectName,
@@ -175,6 +172,17 @@ export class AnalyticsFoundation extends pulumi.ComponentResource {
       },
       { parent: this, protect },
     );
+    return { resource, dbPass: password.result };
+  }
+
+  /**
+   * The session-pooler URL the database resources use. Not the Project's `connection` output:
+   * that one is unknown in the preview of any Project update (which gets back its new inputs
+   * only), so every database resource would preview an update. The project's id (its ref)
+   * stays known, and DatabaseConnection works the URL out in check (infra/supabase/databaseConnection.ts).
+   */
+  private createDatabaseConnection(project: Project, dbPass: pulumi.Input<string>): DatabaseConnection {
+    return new DatabaseConnection("database-connection", { projectRef: project.id, dbPass, ...this.supabaseApi() }, { parent: this });
   }
 
   /**
@@ -186,7 +194,8 @@ export class AnalyticsFoundation extends pulumi.ComponentResource {
     const schemaMigration = this.requireMigration(migrations, MIGRATION_VERSIONS.rbac, "creates schema analytics");
     return new PostgrestConfig(
       "postgrest-config",
-      { projectRef: project.ref, schemas: [API_SCHEMA], ...this.supabaseApi() },
+      // The id, not the output ref: it stays known while the project is updated, and projectRef is a replace key.
+      { projectRef: project.id, schemas: [API_SCHEMA], ...this.supabaseApi() },
       { parent: this, dependsOn: [schemaMigration] },
     );
   }
@@ -284,7 +293,7 @@ export class AnalyticsFoundation extends pulumi.ComponentResource {
     );
     return new AuthHook(
       "auth-hook-custom-access-token",
-      { projectRef: project.ref, hook: "custom_access_token", enabled: true, uri: CUSTOM_ACCESS_TOKEN_HOOK_URI, ...this.supabaseApi() },
+      { projectRef: project.id, hook: "custom_access_token", enabled: true, uri: CUSTOM_ACCESS_TOKEN_HOOK_URI, ...this.supabaseApi() },
       { parent: this, dependsOn: [hookMigration, ...hookGrants] },
     );
   }

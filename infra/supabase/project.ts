@@ -232,7 +232,7 @@ async function liveInstanceSize(credentials: Credentials, ref: string): Promise<
 }
 
 /** The session-pooler URL as the API gives it now (a region can move a project to another pooler). */
-async function liveConnection(credentials: Credentials, ref: string, dbPass: string): Promise<string> {
+export async function liveConnection(credentials: Credentials, ref: string, dbPass: string): Promise<string> {
   return sessionPoolerUrl(await getPoolerConfig(credentials, ref), ref, dbPass);
 }
 
@@ -418,10 +418,14 @@ const LIVE_KEYS = ["name", "organizationSlug", "region", "instanceSize"] as cons
 /** Keys recorded from the inputs as given. */
 const RECORDED_KEYS = ["dbPass", "provisioningTimeoutMinutes"] as const;
 
-/** True when the API now names another pooler host than the recorded connection (checked only for an active project). */
-async function poolerMoved(id: string, olds: ProjectOutputs): Promise<boolean> {
+/**
+ * True when the API now names another pooler host than the recorded connection (checked only
+ * for an active project). Asked with the stack's current credentials: the recorded token may
+ * be one that was rotated since.
+ */
+async function poolerMoved(credentials: Credentials, id: string, olds: ProjectOutputs): Promise<boolean> {
   if (olds.connection === undefined || olds.status !== "ACTIVE_HEALTHY") return false;
-  const live = await liveConnection(credentialsOf(olds), id, olds.dbPass);
+  const live = await liveConnection(credentials, id, olds.dbPass);
   return new URL(live).host !== new URL(olds.connection).host;
 }
 
@@ -444,7 +448,7 @@ async function diff(id: string, olds: ProjectOutputs, news: ProjectInputs): Prom
     credentialChanged(olds.managementApiUrl, news.apiUrl) ||
     olds.status !== "ACTIVE_HEALTHY" ||
     olds.connection === undefined ||
-    (await poolerMoved(id, olds));
+    (await poolerMoved(resolveCredentials({ accessToken: news.accessToken, apiUrl: news.apiUrl }), id, olds));
   return { changes: changed, replaces, deleteBeforeReplace: false };
 }
 
@@ -493,7 +497,7 @@ async function update(id: string, olds: ProjectOutputs, news: ProjectInputs): Pr
     olds.status !== "ACTIVE_HEALTHY" ||
     olds.connection === undefined ||
     news.projectRef !== olds.projectRef ||
-    (await poolerMoved(id, olds));
+    (await poolerMoved(credentials, id, olds));
   if (!needsApi) {
     // Nothing else to ask the API: record the new inputs and the URL with the current password.
     await setPassword();

@@ -6,10 +6,10 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { REPO_ROOT } from "../support/cluster";
 import { withClient } from "../support/db";
 import { Engine } from "../support/engine/engine";
 import { PROVIDER_KEY, reveal } from "../support/engine/wire";
+import { copyCheckout, editFile as edit } from "./checkout";
 import { OwnCluster, startOwnCluster } from "./ownCluster";
 import { STATE_PASSPHRASE } from "./stackEngine";
 
@@ -17,25 +17,8 @@ import { STATE_PASSPHRASE } from "./stackEngine";
 const CLUSTER_START_TIMEOUT = 180_000;
 /** Guards against a hung program; not a measurement. */
 const RUN_TIMEOUT = 240_000;
-/** What a checkout needs to run the program; node_modules is linked, not copied. */
-const CHECKOUT_FILES = ["Pulumi.yaml", "Pulumi.local.yaml", "package.json", "tsconfig.json", "infra", "sql"];
 /** A reference to a provider: a few lines. A serialized provider was about 61 KB. */
 const MAX_PROVIDER_REFERENCE_BYTES = 400;
-
-function copyCheckout(to: string): string {
-  fs.mkdirSync(to, { recursive: true });
-  for (const entry of CHECKOUT_FILES) fs.cpSync(path.join(REPO_ROOT, entry), path.join(to, entry), { recursive: true });
-  fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(to, "node_modules"));
-  return to;
-}
-
-function edit(checkout: string, file: string, from: string | RegExp, to: string): void {
-  const target = path.join(checkout, file);
-  const text = fs.readFileSync(target, "utf8");
-  const edited = text.replace(from, to);
-  if (edited === text) throw new Error(`${file}: nothing to replace for ${String(from)}`);
-  fs.writeFileSync(target, edited);
-}
 
 describe("provider code is referenced from the state, not stored in it", () => {
   let database: OwnCluster;

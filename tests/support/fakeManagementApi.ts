@@ -111,7 +111,10 @@ export interface SeedProject {
 
 export interface FakeManagementApi {
   url: string;
+  /** The one token the API accepts (rotateToken replaces it). */
   token: string;
+  /** A new token, as made in the dashboard, with the old one revoked; returns it. */
+  rotateToken(): string;
   projects: Map<string, FakeProject>;
   requests: RecordedRequest[];
   violations: string[];
@@ -179,7 +182,17 @@ function notFound(what: string): HttpFailure {
 
 class Fake implements FakeManagementApi {
   url = "";
-  readonly token = `${FAKE_TOKEN_PREFIX}${randomBytes(20).toString("hex")}`;
+  token = Fake.newToken();
+
+  private static newToken(): string {
+    return `${FAKE_TOKEN_PREFIX}${randomBytes(20).toString("hex")}`;
+  }
+
+  rotateToken(): string {
+    this.token = Fake.newToken();
+    return this.token;
+  }
+
   readonly projects = new Map<string, FakeProject>();
   readonly requests: RecordedRequest[] = [];
   readonly violations: string[] = [];
