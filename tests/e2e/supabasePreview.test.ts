@@ -9,9 +9,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { Change } from "../support/engine/engine";
 import { FakeManagementApi, startFakeManagementApi } from "../support/fakeManagementApi";
+import type { SessionPooler } from "../support/fakeManagementApi/pooler";
 import { copyCheckout, editFile } from "./checkout";
 import { OwnCluster, startOwnCluster } from "./ownCluster";
-import { SessionPooler } from "./sessionPooler";
 import { projectStack, StackEngine } from "./stackEngine";
 
 /** Starting a cluster of its own (initdb and the bootstrap) on a busy machine. */
@@ -40,7 +40,7 @@ describe("previews on target supabase show what up will do", () => {
   beforeAll(async () => {
     database = await startOwnCluster();
     fake = await startFakeManagementApi();
-    pooler = await SessionPooler.start({ databaseUrl: database.url, passwordFor: (ref) => fake.projects.get(ref)?.dbPass });
+    pooler = await fake.startPooler(database.url);
     stack = projectStack({
       stack: "dev",
       config: {},
@@ -52,7 +52,6 @@ describe("previews on target supabase show what up will do", () => {
   }, CLUSTER_START_TIMEOUT + RUN_TIMEOUT);
   afterAll(async () => {
     await stack?.dispose();
-    await pooler?.stop();
     await fake?.close();
     database?.stop();
     fs.rmSync(workDir, { recursive: true, force: true });
