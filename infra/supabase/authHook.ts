@@ -12,7 +12,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { dynamicResource, failure, propertyFailures } from "../toolkit";
 import { isManagementApiError } from "./client";
-import { credentialFailures, resolveCredentials, type ManagementApiArgs } from "./credentials";
+import { configureFromStack, credentialFailures, recordedCredentials, resolveCredentials, type ManagementApiArgs } from "./credentials";
 import { getAuthConfig, updateCustomAccessTokenHook } from "./managementApi";
 import { API_SECRETS, credentialChanged, definedOnly, projectRefFailures } from "./providerSupport";
 import type { AuthConfig } from "./spec";
@@ -120,7 +120,7 @@ async function read(id: string, props?: AuthHookOutputs): Promise<pulumi.dynamic
   const ref = recorded?.projectRef ?? id.split("/")[0];
   let config: AuthConfig;
   try {
-    config = await getAuthConfig(resolveCredentials(recorded ?? {}), ref);
+    config = await getAuthConfig(recordedCredentials(recorded ?? {}), ref);
   } catch (error) {
     if (isManagementApiError(error, 404)) return {};
     throw error;
@@ -146,7 +146,7 @@ async function update(_id: string, olds: AuthHookOutputs, news: AuthHookInputs):
 
 async function deleteAuthHook(_id: string, props: AuthHookOutputs): Promise<void> {
   try {
-    await updateCustomAccessTokenHook(resolveCredentials(props), props.projectRef, { hook_custom_access_token_enabled: false });
+    await updateCustomAccessTokenHook(recordedCredentials(props), props.projectRef, { hook_custom_access_token_enabled: false });
   } catch (error) {
     // The project is gone, and its auth settings with it.
     if (!isManagementApiError(error, 404)) throw error;
@@ -154,6 +154,7 @@ async function deleteAuthHook(_id: string, props: AuthHookOutputs): Promise<void
 }
 
 export const authHookProvider: pulumi.dynamic.ResourceProvider<AuthHookInputs, AuthHookOutputs> = {
+  configure: configureFromStack,
   check,
   diff,
   create,

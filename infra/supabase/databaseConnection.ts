@@ -16,7 +16,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { CheckFailure, dynamicResource, isKnownString, propertyFailures } from "../toolkit";
 import { isManagementApiError } from "./client";
-import { credentialFailures, resolveCredentials, type ManagementApiArgs } from "./credentials";
+import { configureFromStack, credentialFailures, recordedCredentials, resolveCredentials, type ManagementApiArgs } from "./credentials";
 import { liveConnection } from "./project";
 import { credentialChanged, definedOnly, projectRefFailures } from "./providerSupport";
 
@@ -75,7 +75,7 @@ async function create(inputs: DatabaseConnectionInputs): Promise<pulumi.dynamic.
 async function read(id: string, props?: DatabaseConnectionOutputs): Promise<pulumi.dynamic.ReadResult<DatabaseConnectionOutputs>> {
   if (props === undefined) return {};
   try {
-    const connection = await liveConnection(resolveCredentials(props), props.projectRef ?? id, props.dbPass);
+    const connection = await liveConnection(recordedCredentials(props), props.projectRef ?? id, props.dbPass);
     return { id, props: { ...props, connection } };
   } catch (error) {
     // The project is gone, and its pooler with it.
@@ -89,6 +89,7 @@ async function update(_id: string, _olds: DatabaseConnectionOutputs, news: Datab
 }
 
 export const databaseConnectionProvider: pulumi.dynamic.ResourceProvider<DatabaseConnectionInputs, DatabaseConnectionOutputs> = {
+  configure: configureFromStack,
   check,
   diff,
   create,

@@ -8,7 +8,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { CheckFailure, dynamicResource, isUnknown } from "../toolkit";
 import { isManagementApiError } from "./client";
-import { credentialFailures, resolveCredentials, type Credentials, type ManagementApiArgs } from "./credentials";
+import { configureFromStack, credentialFailures, recordedCredentials, resolveCredentials, type Credentials, type ManagementApiArgs } from "./credentials";
 import { getPostgrestConfig, updatePostgrestSchemas } from "./managementApi";
 import { API_SECRETS, credentialChanged, definedOnly, projectRefFailures, sameSet } from "./providerSupport";
 
@@ -116,7 +116,7 @@ async function read(id: string, props?: PostgrestConfigOutputs): Promise<pulumi.
   const recorded = props as PostgrestConfigOutputs;
   let live: string[];
   try {
-    live = await liveSchemas(resolveCredentials(recorded ?? {}), recorded?.projectRef ?? id);
+    live = await liveSchemas(recordedCredentials(recorded ?? {}), recorded?.projectRef ?? id);
   } catch (error) {
     if (isManagementApiError(error, 404)) return {};
     throw error;
@@ -163,7 +163,7 @@ async function deletePostgrestConfig(_id: string, props: PostgrestConfigOutputs)
   const added = props.addedSchemas ?? [];
   if (added.length === 0) return;
   try {
-    await reconcile(resolveCredentials(props), props.projectRef, [], added);
+    await reconcile(recordedCredentials(props), props.projectRef, [], added);
   } catch (error) {
     // The project is gone, and its settings with it.
     if (!isManagementApiError(error, 404)) throw error;
@@ -171,6 +171,7 @@ async function deletePostgrestConfig(_id: string, props: PostgrestConfigOutputs)
 }
 
 export const postgrestConfigProvider: pulumi.dynamic.ResourceProvider<PostgrestConfigInputs, PostgrestConfigOutputs> = {
+  configure: configureFromStack,
   check,
   diff,
   create,

@@ -19,7 +19,7 @@
 // ACTIVE_HEALTHY (e.g. paused) is drift too, and the next update waits for it or says why not.
 import type * as pulumi from "@pulumi/pulumi";
 import { CheckFailure, dynamicResource, isUnknown } from "../toolkit";
-import { credentialFailures, resolveCredentials, type Credentials, type ManagementApiArgs } from "./credentials";
+import { configureFromStack, credentialFailures, recordedCredentials, resolveCredentials, type Credentials, type ManagementApiArgs } from "./credentials";
 import { isManagementApiError } from "./client";
 import {
   applyComputeAddon,
@@ -237,7 +237,7 @@ export async function liveConnection(credentials: Credentials, ref: string, dbPa
 }
 
 function credentialsOf(props: { accessToken?: string; managementApiUrl?: string }): Credentials {
-  return resolveCredentials({ accessToken: props.accessToken, apiUrl: props.managementApiUrl });
+  return recordedCredentials({ accessToken: props.accessToken, apiUrl: props.managementApiUrl });
 }
 
 // ------------------------------------------------------------------------------ waiting
@@ -522,6 +522,7 @@ async function deleteProjectResource(id: string, props: ProjectOutputs): Promise
 }
 
 export const projectProvider: pulumi.dynamic.ResourceProvider<ProjectInputs, ProjectOutputs> = {
+  configure: configureFromStack,
   check: checkProject,
   diff,
   create,

@@ -16,7 +16,6 @@ function newProjectInputs(overrides: Partial<ProjectInputs> = {}): ProjectInputs
     region: "eu-central-1",
     instanceSize: "micro",
     dbPass: DB_PASS,
-    
     ...overrides,
   };
 }
@@ -477,5 +476,22 @@ describe("Project secrets", () => {
     expect(error.message).toContain("GET /v1/projects/{ref}");
     expect(error.message).not.toContain(token);
     expect(error.message).toContain("echoing *** back");
+  });
+});
+
+describe("Project credentials after a token rotation", () => {
+  /** What the dynamic-provider plugin gives configure: the stack config (pkg/resource/deploy/target.go). */
+  const stackConfig = (values: Record<string, string>) => ({ config: { get: (key: string) => values[key], require: (key: string) => values[key] } });
+  afterEach(async () => projectProvider.configure!(stackConfig({})));
+
+  it("refresh and delete use the stack config's current token over the one recorded", async () => {
+    const { id, outs } = await created(newProjectInputs({ accessToken: ctx.fake.token }));
+    ctx.fake.rotateToken();
+    // Recorded token revoked, nothing configured: the API refuses it.
+    await expect(projectProvider.read!(id, outs)).rejects.toThrow(/401/);
+    await projectProvider.configure!(stackConfig({ "supabase:accessToken": ctx.fake.token }));
+    expect((await projectProvider.read!(id, outs)).props).toMatchObject({ ref: id, status: "ACTIVE_HEALTHY" });
+    await projectProvider.delete!(id, outs);
+    expect(ctx.fake.projects.has(id)).toBe(false);
   });
 });
