@@ -1,8 +1,9 @@
 // AnalyticsFoundation: the whole deployment as one component, for every target.
 //
 //   RandomPassword ─► Project                       (target supabase; adopted for supabase-existing)
-//                        │
-//                        ▼ connection (or databaseUrl for target postgres)
+//                        │ id (the ref)
+//                        ▼
+//                     DatabaseConnection ─► connection (or databaseUrl for target postgres)
 //   Extension pg_cron, Migration chain ─► PostgrestConfig, Grants, CronJob, AuthHook
 //
 // Everything after the chain waits for its newest link, never for a migration named by version:
@@ -16,7 +17,7 @@ import * as random from "@pulumi/random";
 import { AdminGrant, ANALYTICS_SCHEMA, CUSTOM_ACCESS_TOKEN_HOOK_URI, grantResourceName, HOOK_GRANTS, REFRESH_JOB } from "./adminSurface";
 import { MigrationFile } from "./migrations";
 import { CronJob, Extension, Grant, Migration } from "./postgres";
-import { AuthHook, PostgrestConfig, Project } from "./supabase";
+import { AuthHook, DatabaseConnection, PostgrestConfig, Project } from "./supabase";
 import type { SupabaseApiConfig } from "./config";
 
 /** Where the database lives. */
@@ -110,22 +111,21 @@ export class AnalyticsFoundation extends pulumi.ComponentResource {
     this.args = args;
 
     const project = this.createProject();
-    // A project's connection is set by every create and update that succeeds (it is optional
-    // only in what a failed create records).
-    const projectConnection = project?.connection as pulumi.Output<string> | undefined;
+    // DatabaseConnection's create and update always record the URL (it is optional only as check's input).
+    const projectConnection = project && (this.createDatabaseConnection(project.resource, project.dbPass).connection as pulumi.Output<string>);
     this.connection = pulumi.secret(projectConnection ?? pulumi.output(this.postgresTarget().databaseUrl));
 
     const extension = this.createExtension();
     const migrations = this.createMigrations();
     // The chain's newest link (none without migrations): the database objects in their final shape.
     const schemaReady = migrations.slice(-1);
-    const postgrestConfig = project && this.createPostgrestConfig(project, schemaReady);
+    const postgrestConfig = project && this.createPostgrestConfig(project.resource, schemaReady);
     const grants = this.createGrants(schemaReady, postgrestConfig);
     const cronJob = this.createCronJob(extension, schemaReady);
-    const authHook = project && this.createAuthHook(project, schemaReady, grants);
+    const authHook = project && this.createAuthHook(project.resource, schemaReady, grants);
 
-    this.projectRef = project?.ref;
-    this.apiUrl = project?.apiUrl;
+    this.projectRef = project?.resource.ref;
+    this.apiUrl = project?.resource.apiUrl;
     this.migrationVersions = pulumi.all(migrations.map((migration) => migration.version));
     this.refreshSchedule = cronJob.schedule;
     this.hookUri = authHook?.uri;
@@ -159,22 +159,19 @@ export class AnalyticsFoundation extends pulumi.ComponentResource {
     return { parent: this, dependsOn, retainOnDelete: this.args.retainDatabaseObjects ?? false };
   }
 
-  /** The Supabase project: created (with a random password) or adopted. None for target postgres. */
-  private createProject(): Project | undefined {
+  /** The Supabase project and its database password: created (with a random password) or adopted. None for target postgres. */
+  private createProject(): { resource: Project; dbPass: pulumi.Input<string> } | undefined {
     const { target } = this.args;
     if (target.kind === "postgres") return undefined;
     const api = this.supabaseApi();
     const protect = this.args.protectProject ?? false;
     if (target.kind === "supabase-existing") {
-      return new Project(
-        "project",
-        { projectRef: target.projectRef, dbPass: pulumi.secret(target.dbPassword), ...api },
-        { parent: this, protect },
-      );
+      const dbPass = pulumi.secret(target.dbPassword);
+      return { resource: new Project("project", { projectRef: target.projectRef, dbPass, ...api }, { parent: this, protect }), dbPass };
     }
     // Letters and digits only: the password goes into a connection URL unescaped by other tools.
     const password = new random.RandomPassword("db-password", { length: 40, special: false }, { parent: this });
-    return new Project(
+    const resource = new Project(
       "project",
       {
         name: target.projectName,
@@ -187,6 +184,17 @@ export class AnalyticsFoundation extends pulumi.ComponentResource {
       },
       { parent: this, protect },
     );
+    return { resource, dbPass: password.result };
+  }
+
+  /**
+   * The session-pooler URL the database resources use. Not the Project's `connection` output:
+   * that one is unknown in the preview of any Project update (which gets back its new inputs
+   * only), so every database resource would preview an update. The project's id (its ref)
+   * stays known, and DatabaseConnection works the URL out in check (infra/supabase/databaseConnection.ts).
+   */
+  private createDatabaseConnection(project: Project, dbPass: pulumi.Input<string>): DatabaseConnection {
+    return new DatabaseConnection("database-connection", { projectRef: project.id, dbPass, ...this.supabaseApi() }, { parent: this });
   }
 
   /**
@@ -197,7 +205,8 @@ export class AnalyticsFoundation extends pulumi.ComponentResource {
   private createPostgrestConfig(project: Project, schemaReady: Migration[]): PostgrestConfig {
     return new PostgrestConfig(
       "postgrest-config",
-      { projectRef: project.ref, schemas: [ANALYTICS_SCHEMA], ...this.supabaseApi() },
+      // The id, not the output ref: it stays known while the project is updated, and projectRef is a replace key.
+      { projectRef: project.id, schemas: [ANALYTICS_SCHEMA], ...this.supabaseApi() },
       { parent: this, dependsOn: schemaReady },
     );
   }
@@ -284,7 +293,7 @@ export class AnalyticsFoundation extends pulumi.ComponentResource {
     );
     return new AuthHook(
       "auth-hook-custom-access-token",
-      { projectRef: project.ref, hook: "custom_access_token", enabled: true, uri: CUSTOM_ACCESS_TOKEN_HOOK_URI, ...this.supabaseApi() },
+      { projectRef: project.id, hook: "custom_access_token", enabled: true, uri: CUSTOM_ACCESS_TOKEN_HOOK_URI, ...this.supabaseApi() },
       { parent: this, dependsOn: [...schemaReady, ...hookGrants] },
     );
   }

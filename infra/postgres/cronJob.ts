@@ -181,7 +181,7 @@ export const cronJobProvider: pulumi.dynamic.ResourceProvider<CronJobInputs, Cro
 
 /** pulumi-nodejs:dynamic/postgres:CronJob */
 export const CronJob = dynamicResource<CronJobArgs, CronJobOutputs>(
-  { provider: cronJobProvider, module: "postgres", type: "CronJob", folder: __dirname, secrets: POSTGRES_SECRETS },
+  { provider: cronJobProvider, module: "postgres", type: "CronJob", file: __filename, secrets: POSTGRES_SECRETS },
   (args) => ({ ...args, active: args.active ?? true, jobId: undefined }),
 );
 export type CronJob = InstanceType<typeof CronJob>;

@@ -155,7 +155,7 @@ export const extensionProvider: pulumi.dynamic.ResourceProvider<ExtensionInputs,
   },
 
   async update(_id, olds, news) {
-    // name and schema replace; what is left (connection, providerVersion) is only stored.
+    // name and schema replace; what is left (connection) is only stored.
     return { outs: { ...resolveInputs(news), version: olds.version, adopted: olds.adopted } };
   },
 
@@ -170,7 +170,7 @@ export const extensionProvider: pulumi.dynamic.ResourceProvider<ExtensionInputs,
 
 /** pulumi-nodejs:dynamic/postgres:Extension */
 export const Extension = dynamicResource<ExtensionArgs, ExtensionOutputs>(
-  { provider: extensionProvider, module: "postgres", type: "Extension", folder: __dirname, secrets: POSTGRES_SECRETS },
+  { provider: extensionProvider, module: "postgres", type: "Extension", file: __filename, secrets: POSTGRES_SECRETS },
   (args) => ({ ...args, schema: args.schema ?? DEFAULT_EXTENSION_SCHEMA, version: undefined, adopted: undefined }),
 );
 export type Extension = InstanceType<typeof Extension>;

@@ -239,7 +239,7 @@ export const grantProvider: pulumi.dynamic.ResourceProvider<GrantInputs, GrantOu
 
 /** pulumi-nodejs:dynamic/postgres:Grant */
 export const Grant = dynamicResource<GrantArgs, GrantOutputs>(
-  { provider: grantProvider, module: "postgres", type: "Grant", folder: __dirname, secrets: POSTGRES_SECRETS },
+  { provider: grantProvider, module: "postgres", type: "Grant", file: __filename, secrets: POSTGRES_SECRETS },
   (args) => ({ ...args, granted: true }),
 );
 export type Grant = InstanceType<typeof Grant>;

@@ -240,7 +240,7 @@ export const migrationProvider: pulumi.dynamic.ResourceProvider<MigrationInputs,
 
 /** pulumi-nodejs:dynamic/postgres:Migration */
 export const Migration = dynamicResource<MigrationArgs, MigrationOutputs>(
-  { provider: migrationProvider, module: "postgres", type: "Migration", folder: __dirname, secrets: POSTGRES_SECRETS },
+  { provider: migrationProvider, module: "postgres", type: "Migration", file: __filename, secrets: POSTGRES_SECRETS },
   (args) => ({ ...args, statementsChecksum: undefined }),
 );
 export type Migration = InstanceType<typeof Migration>;

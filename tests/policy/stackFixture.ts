@@ -46,7 +46,7 @@ export function compliantStack(options: FixtureOptions = {}): RegisteredResource
   const add = (type: string, name: string, inputs: Record<string, unknown>, extra: Partial<RegisteredResource> = {}): string => {
     const urn = childUrn(type, name);
     const dynamic = type.startsWith("pulumi-nodejs:dynamic/");
-    const allInputs = dynamic ? { ...inputs, providerVersion: "fixture", __provider: SERIALIZED_PROVIDER } : inputs;
+    const allInputs = dynamic ? { ...inputs, __provider: SERIALIZED_PROVIDER } : inputs;
     resources.push(resource({ urn, type, name, parent: componentUrn, inputs: allInputs, ...extra }));
     return urn;
   };

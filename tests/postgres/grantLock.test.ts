@@ -35,7 +35,7 @@ describe("Grant and the migration lock", () => {
       privilege: "select",
       objectType: "table",
       object: "probe.facts",
-      providerVersion: "v1",
+      
     };
     await queryRows(url, "revoke all on probe.facts from authenticated");
     const migration = new Client({ connectionString: url });

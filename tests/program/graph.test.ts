@@ -49,6 +49,7 @@ describe.each([
         ? [
             ["db-password", "random:index/randomPassword:RandomPassword"],
             ["project", "pulumi-nodejs:dynamic/supabase:Project"],
+            ["database-connection", "pulumi-nodejs:dynamic/supabase:DatabaseConnection"],
             ["postgrest-config", "pulumi-nodejs:dynamic/supabase:PostgrestConfig"],
             ["auth-hook-custom-access-token", "pulumi-nodejs:dynamic/supabase:AuthHook"],
           ]

@@ -9,7 +9,7 @@ import { rejectionOf, serialized, useFakeManagementApi } from "./helpers";
 const ctx = useFakeManagementApi();
 
 function inputs(projectRef: string, schemas = ["analytics"], overrides: Partial<PostgrestConfigInputs> = {}): PostgrestConfigInputs {
-  return { projectRef, schemas, providerVersion: "v1", ...overrides };
+  return { projectRef, schemas, ...overrides };
 }
 
 describe("PostgrestConfig check", () => {
@@ -50,7 +50,7 @@ describe("PostgrestConfig lifecycle", () => {
     expect(outs).toEqual({
       projectRef: project.ref,
       schemas: ["analytics"],
-      providerVersion: "v1",
+      
       addedSchemas: ["analytics"],
       exposedSchemas: ["public", "graphql_public", "analytics"],
     });
