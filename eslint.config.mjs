@@ -2,7 +2,8 @@
 // the directions imports may take (no-restricted-imports, on the import specifier as written):
 //   program (infra/*.ts) → providers (infra/postgres, infra/supabase) → shared modules
 //   (infra/migrations, infra/toolkit); toolkit imports nothing of infra/;
-//   scripts/ and bench/ use public entries only (a module's folder, never a file inside it);
+//   scripts/, bench/ and tools/ use public entries only (a module's or tool's folder, never a
+//   file inside it); tools/ (the engine in tools/engine) is shared by tests/ and bench/;
 //   policy/ imports nothing from infra/; nothing outside tests/ imports tests/.
 // tests/review/importRules.test.ts lints forbidden imports through ESLint's Node API.
 import js from "@eslint/js";
@@ -15,6 +16,10 @@ const NO_INFRA = { regex: "(^|/)infra(/|$)", message: "The policy pack imports n
 const ENTRIES_ONLY = {
   regex: `(^|/)infra/${MODULES}/`,
   message: "Import the module's public entry (infra/<module>), not a file inside it.",
+};
+const TOOL_ENTRIES_ONLY = {
+  regex: "(^|/)tools/[^/]+/",
+  message: "Import a tool's public entry (tools/<tool>, its index.ts), not a file inside it.",
 };
 const NO_PROGRAM_FROM_PROVIDERS = {
   regex: "^\\.\\./(?!(toolkit|migrations)$)",
@@ -59,7 +64,8 @@ export default tseslint.config(
   importDirections(["infra/postgres/**", "infra/supabase/**"], NO_PROGRAM_FROM_PROVIDERS),
   importDirections(["infra/migrations/**"], NO_UPWARD_FROM_MIGRATIONS),
   importDirections(["infra/toolkit/**"], NO_UPWARD_FROM_TOOLKIT),
-  importDirections(["scripts/**", "bench/**"], ENTRIES_ONLY),
+  importDirections(["scripts/**", "bench/**"], ENTRIES_ONLY, TOOL_ENTRIES_ONLY),
+  importDirections(["tools/**"], ENTRIES_ONLY),
   importDirections(["policy/**"], NO_INFRA),
   { files: ["tests/**"], rules: { "no-restricted-imports": "off" } },
   // Severity only: the options (the patterns of the file's folder) stay as configured above.

@@ -5,10 +5,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { REPO_ROOT } from "../support/cluster";
-import { configEnvironment, programLaunch, pwdAndEntry, stackConfig } from "../support/engine/project";
-import { generatePassword, RandomPasswordStandIn } from "../support/engine/providers";
-import { deserializeState, serializeState } from "../support/engine/state";
-import { secret } from "../support/engine/wire";
+import { configEnvironment, programLaunch, pwdAndEntry, stackConfig } from "../../tools/engine/project";
+import { generatePassword, RandomPasswordStandIn } from "../../tools/engine/providers";
+import { deserializeState, serializeState } from "../../tools/engine/state";
+import { secret } from "../../tools/engine/wire";
 
 describe("how the engine starts the program", () => {
   it("main: infra/ (a folder) is the working directory with entry '.'; a file gives its folder and name", () => {

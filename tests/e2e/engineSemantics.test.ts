@@ -1,7 +1,7 @@
-// The test engine against the Go engine's semantics (tests/support/engine/README.md cites the
+// The test engine against the Go engine's semantics (tools/engine/README.md cites the
 // Go source for each): a small fixture project through Pulumi's real runtime and
 // dynamic-provider plugin, with live objects in files.
-import { UNKNOWN } from "../support/engine/wire";
+import { UNKNOWN } from "../../tools/engine/wire";
 import { fixtureStack, FixtureStack } from "../support/engine/fixtureStack";
 
 /** Guards against a hung runtime; not a measurement. */

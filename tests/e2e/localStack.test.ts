@@ -8,8 +8,8 @@ import * as path from "node:path";
 import { ALL_GRANTS, grantResourceName } from "../../infra/adminSurface";
 import { loadMigrations, MIGRATIONS_DIR } from "../../infra/migrations";
 import { withClient } from "../support/db";
-import { displayOutputs } from "../support/engine/engine";
-import { isSecret } from "../support/engine/wire";
+import { displayOutputs } from "../../tools/engine/engine";
+import { isSecret } from "../../tools/engine/wire";
 import { engineFailure, postgresStack, StackEngine } from "./stackEngine";
 import { OwnCluster, startOwnCluster } from "./ownCluster";
 

@@ -4,7 +4,7 @@
 // pulumi/actions run `up`) applies the steps and only then hears the stack policies.
 import * as fs from "node:fs";
 import { createFreshDatabase, FreshDatabase, withClient } from "../support/db";
-import { PolicyAnalyzer } from "../support/engine/policy";
+import { PolicyAnalyzer } from "../../tools/engine/policy";
 import { anonReachesAnalytics, migrationsWithAnonGrant } from "./anonMigration";
 import { startOwnCluster } from "./ownCluster";
 import { engineFailure, postgresStack, StackEngine } from "./stackEngine";

@@ -1,10 +1,10 @@
-// The e2e suite's way to run the project: the test engine (tests/support/engine) on a state
+// The e2e suite's way to run the project: the engine (tools/engine) on a state
 // file of its own, for one stack with config set as `pulumi config set [--secret]` would.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { REPO_ROOT } from "../support/cluster";
-import { Engine, EngineError, EngineOptions } from "../support/engine/engine";
+import { Engine, EngineError, EngineOptions } from "../../tools/engine/engine";
 
 export const STATE_PASSPHRASE = "e2e-state";
 

@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { Change } from "../support/engine/engine";
+import type { Change } from "../../tools/engine/engine";
 import { FakeManagementApi, startFakeManagementApi } from "../support/fakeManagementApi";
 import type { SessionPooler } from "../support/fakeManagementApi/pooler";
 import { copyCheckout, editFile } from "./checkout";

@@ -5,8 +5,8 @@
 import { ALL_GRANTS, grantResourceName } from "../../infra/adminSurface";
 import { loadMigrations } from "../../infra/migrations";
 import { withClient } from "../support/db";
-import { displayOutputs } from "../support/engine/engine";
-import { isSecret } from "../support/engine/wire";
+import { displayOutputs } from "../../tools/engine/engine";
+import { isSecret } from "../../tools/engine/wire";
 import { FakeManagementApi, startFakeManagementApi } from "../support/fakeManagementApi";
 import type { SessionPooler } from "../support/fakeManagementApi/pooler";
 import { engineFailure, projectStack, StackEngine } from "./stackEngine";

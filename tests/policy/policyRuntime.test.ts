@@ -2,7 +2,7 @@
 // engine drives it during `pulumi preview --policy-pack policy`: the pack loads (ts-node compiles
 // policy/index.ts with policy/tsconfig.json), describes its policies, and reports through the wire.
 import { policies } from "../../policy/policies";
-import { AnalyzerProcess, AnalyzeResult } from "./analyzerProcess";
+import { AnalyzerProcess, AnalyzeResult } from "../../tools/engine/analyzerProcess";
 import { compliantStack, urnOf, withInputs } from "./stackFixture";
 
 const MANDATORY = 1;

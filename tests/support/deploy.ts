@@ -10,10 +10,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { REPO_ROOT } from "./cluster";
-import { Change, DeployState, displayOutputs, Drift, Engine, EngineError } from "./engine/engine";
-import { writeStateFile } from "./engine/state";
+import { Change, DeployState, displayOutputs, Drift, Engine, EngineError } from "../../tools/engine/engine";
+import { writeStateFile } from "../../tools/engine/state";
 
-export type { Change, ChangeOp, DeployState, Drift, StateResource } from "./engine/engine";
+export type { Change, ChangeOp, DeployState, Drift, StateResource } from "../../tools/engine/engine";
 
 type Props = Record<string, unknown>;
 

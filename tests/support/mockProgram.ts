@@ -3,10 +3,8 @@
 // stack files must not hold (databaseUrl, supabase:accessToken) get placeholder values unless
 // the caller passes them. Registrations are answered the way the engine would shape outputs,
 // without calling any provider.
-import * as fs from "node:fs";
-import * as path from "node:path";
-import { parse } from "yaml";
 import { runProgram } from "../../infra/program";
+import { readStackFiles as readProjectStackFiles, StackFiles } from "../../tools/engine";
 import { REPO_ROOT } from "./cluster";
 import { markSecretOutputs, ProgramRun, RegisteredResource, RegistrationResult, runUnderMocks } from "./pulumiRuntime";
 
@@ -24,32 +22,9 @@ export const MOCK_PROJECT_REF = "abcdefghijklmnopqrst";
 export const MOCK_DATABASE_URL = "postgresql://postgres:mock-password@127.0.0.1:54322/postgres";
 export const MOCK_ACCESS_TOKEN = "sbp_mock_token_for_tests";
 
-interface StackFiles {
-  config: Record<string, string>;
-  /** Keys Pulumi.yaml declares (namespaced), for checks that every key read is declared. */
-  declared: string[];
-}
-
-/** Project defaults and stack values, the way the CLI merges them before running the program. */
+/** Project defaults and stack values of this checkout's project (tools/engine readStackFiles). */
 export function readStackFiles(stack: string): StackFiles {
-  const project = parse(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8")) as {
-    name: string;
-    config?: Record<string, { default?: unknown; value?: unknown }>;
-  };
-  const config: Record<string, string> = {};
-  const declared: string[] = [];
-  for (const [key, spec] of Object.entries(project.config ?? {})) {
-    const qualified = key.includes(":") ? key : `${project.name}:${key}`;
-    declared.push(qualified);
-    const fallback = spec.default ?? spec.value;
-    if (fallback !== undefined) config[qualified] = String(fallback);
-  }
-  const stackFile = path.join(REPO_ROOT, `Pulumi.${stack}.yaml`);
-  if (fs.existsSync(stackFile)) {
-    const values = (parse(fs.readFileSync(stackFile, "utf8")) as { config?: Record<string, unknown> }).config ?? {};
-    for (const [key, value] of Object.entries(values)) config[key] = String(value);
-  }
-  return { config, declared };
+  return readProjectStackFiles(REPO_ROOT, stack);
 }
 
 function placeholderSecrets(config: Record<string, string>): { config: Record<string, string>; secret: string[] } {

@@ -3,29 +3,16 @@
 // and which inputs were secret. tests/support/mockProgram.ts builds on it (answering every
 // registration with its inputs), and graph tests call runUnderMocks directly. Real deploys do
 // not use it: tests/support/deploy.ts runs the program under Pulumi's own runtime through the
-// test engine (tests/support/engine/).
+// engine (tools/engine/).
 import * as pulumi from "@pulumi/pulumi";
 import { PROJECT } from "../../infra/config";
+import type { RegisteredResource } from "../../tools/engine";
+
+export type { RegisteredResource };
 
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
-export interface RegisteredResource {
-  urn: string;
-  type: string;
-  name: string;
-  custom: boolean;
-  /** Inputs with secrets unwrapped, as a dynamic provider receives them. */
-  inputs: Record<string, unknown>;
-  /** Top-level input keys whose values were secret Outputs. */
-  secretInputs: string[];
-  parent?: string;
-  /** URNs this resource depends on (explicit dependsOn and the resources its inputs came from). */
-  dependencies: string[];
-  protect: boolean;
-  retainOnDelete: boolean;
-  additionalSecretOutputs: string[];
-}
 
 export interface RegistrationResult {
   id?: string;

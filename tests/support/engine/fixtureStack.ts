@@ -3,7 +3,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Engine, EngineOptions } from "./engine";
+import { Engine, EngineOptions } from "../../../tools/engine/engine";
 
 export interface ThingSpec {
   name: string;

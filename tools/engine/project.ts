@@ -5,7 +5,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { readStackFiles } from "../mockProgram";
 
 export interface ProjectFile {
   name: string;
@@ -66,6 +65,34 @@ export function programLaunch(rootDirectory: string): ProgramLaunch {
   };
 }
 
+export interface StackFiles {
+  config: Record<string, string>;
+  /** Keys Pulumi.yaml declares (namespaced), for checks that every key read is declared. */
+  declared: string[];
+}
+
+/** Project defaults and stack values, the way the CLI merges them before running the program. */
+export function readStackFiles(rootDirectory: string, stack: string): StackFiles {
+  const project = parse(fs.readFileSync(path.join(rootDirectory, "Pulumi.yaml"), "utf8")) as {
+    name: string;
+    config?: Record<string, { default?: unknown; value?: unknown }>;
+  };
+  const config: Record<string, string> = {};
+  const declared: string[] = [];
+  for (const [key, spec] of Object.entries(project.config ?? {})) {
+    const qualified = key.includes(":") ? key : `${project.name}:${key}`;
+    declared.push(qualified);
+    const fallback = spec.default ?? spec.value;
+    if (fallback !== undefined) config[qualified] = String(fallback);
+  }
+  const stackFile = path.join(rootDirectory, `Pulumi.${stack}.yaml`);
+  if (fs.existsSync(stackFile)) {
+    const values = (parse(fs.readFileSync(stackFile, "utf8")) as { config?: Record<string, unknown> }).config ?? {};
+    for (const [key, value] of Object.entries(values)) config[key] = String(value);
+  }
+  return { config, declared };
+}
+
 export interface StackConfig {
   /** Full keys (`namespace:name`) to values. */
   values: Record<string, string>;
@@ -81,7 +108,7 @@ const qualify = (project: string, key: string) => (key.includes(":") ? key : `${
  */
 export function stackConfig(rootDirectory: string, stack: string, overrides: Record<string, string> = {}, secretKeys: string[] = []): StackConfig {
   const project = readProjectFile(rootDirectory).name;
-  const values = { ...readStackFiles(stack).config };
+  const values = { ...readStackFiles(rootDirectory, stack).config };
   for (const [key, value] of Object.entries(overrides)) values[qualify(project, key)] = value;
   return { values, secretKeys: secretKeys.map((key) => qualify(project, key)) };
 }

@@ -1,9 +1,8 @@
 // `--policy-pack policy`: the pack under Pulumi's own policy runtime (started by
-// tests/policy/analyzerProcess.ts, the analyzer plugin host), consulted per resource before its
+// ./analyzerProcess.ts, the analyzer plugin host), consulted per resource before its
 // step (Analyze) and for the whole stack after the steps (AnalyzeStack), with properties as the
 // engine sends them: secrets kept in their wrapper, internal keys (`__provider`) left out.
-import { AnalyzerProcess, AnalyzeResult } from "../../policy/analyzerProcess";
-import type { RegisteredResource } from "../../policy/registeredResources";
+import { AnalyzerProcess, AnalyzeResult, RegisteredResource } from "./analyzerProcess";
 import type { StateResource } from "./state";
 import { Props, withoutInternalKeys } from "./wire";
 

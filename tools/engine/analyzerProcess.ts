@@ -3,11 +3,28 @@
 // policy/, and the engine's side of the conversation: the Analyzer gRPC calls, with requests
 // built the way the engine builds them (pulumirpc protobufs).
 import type { ChildProcess } from "node:child_process";
-import { startPlugin } from "../support/plugin";
 import * as path from "node:path";
-import type { RegisteredResource } from "./registeredResources";
+import { startPlugin } from "./plugin";
 
 export const PACK_DIR = path.resolve(__dirname, "../../policy");
+
+/** A resource as the program registers it and the analyzer is asked about it. */
+export interface RegisteredResource {
+  urn: string;
+  type: string;
+  name: string;
+  custom: boolean;
+  /** Inputs with secrets unwrapped, as a dynamic provider receives them. */
+  inputs: Record<string, unknown>;
+  /** Top-level input keys whose values were secret Outputs. */
+  secretInputs: string[];
+  parent?: string;
+  /** URNs this resource depends on (explicit dependsOn and the resources its inputs came from). */
+  dependencies: string[];
+  protect: boolean;
+  retainOnDelete: boolean;
+  additionalSecretOutputs: string[];
+}
 
 const protoDir = path.dirname(require.resolve("@pulumi/pulumi/proto/analyzer_grpc_pb"));
 // The same module instances the generated client was built with.

@@ -6,7 +6,7 @@
 // is not available here) is stood in for with the same inputs and output shape.
 import type { ChildProcess } from "node:child_process";
 import { randomInt } from "node:crypto";
-import { startPlugin } from "../plugin";
+import { startPlugin } from "./plugin";
 import { fromStruct, get, grpc, message, PROVIDER_KEY, providerGrpc, providerPb, ProtoMessage, Props, statusPb, toStruct, UNKNOWN } from "./wire";
 
 export interface CheckFailure {
