@@ -16,6 +16,8 @@ export type { FreshDatabase };
 
 export interface BenchCluster {
   adminUrl: string;
+  /** The cron database (`cron.database_name`) as the deployer: the local stack deploys there. */
+  deployerUrl: string;
   /** The server log (pg_ctl -l), where log_lock_waits lines land. */
   logFile?: string;
   stop(): void;
@@ -37,7 +39,7 @@ export async function startBenchCluster(): Promise<BenchCluster> {
     stop();
     throw error;
   }
-  return { adminUrl: state.adminUrl, logFile: state.clusterDir ? `${state.clusterDir}/server.log` : undefined, stop };
+  return { adminUrl: state.adminUrl, deployerUrl: state.deployerUrl, logFile: state.clusterDir ? `${state.clusterDir}/server.log` : undefined, stop };
 }
 
 /** The cluster startBenchCluster() started; fresh databases are copied in it. */

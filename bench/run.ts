@@ -2,6 +2,7 @@
 // side with its baseline in the same run, on a throwaway PostgreSQL 15 cluster that this
 // process starts and always stops. Writes bench/results/<scale>.{json,md,svg}.
 // bench/README.md explains what each figure means.
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Client } from "pg";
@@ -10,6 +11,7 @@ import { loadMigrations, MigrationFile } from "../infra/migrations";
 import { BenchOptions, Measurement, parseArgs, USAGE, UsageError } from "./args";
 import { applyMigrationFiles, applyStackGrants, BenchCluster, connect, freshDatabase, startBenchCluster } from "./database";
 import { measureDeploy } from "./deployBench";
+import { measureStackDeploy, stackNotes, writeStackResults } from "./stackBench";
 import { measureIncremental, writeIncrementalResults } from "./incrementalBench";
 import { DRIFT_SIZES, measureDrift } from "./driftBench";
 import { gitState, loadAverage, machineInfo, postgresInfo, sampleLoad } from "./environment";
@@ -28,6 +30,8 @@ const REPO_ROOT = path.resolve(__dirname, "..");
 /** Above this 1-minute load before the start, other work competes for the 2 cores: the run says so. */
 const BUSY_LOAD = 1.0;
 const DRIFT_REPETITIONS = 3;
+/** At least this many rounds of each stack operation (--rounds raises it). */
+const STACK_ROUNDS = 3;
 const CANDIDATES_DIR = path.join(REPO_ROOT, "bench/candidates");
 
 const runStart = process.hrtime.bigint();
@@ -191,6 +195,33 @@ async function incrementalPhase(context: Context, client: Client, url: string, f
   log(`wrote ${files.map((f) => path.relative(REPO_ROOT, f)).join(", ")}`);
 }
 
+/** The local stack through the real runtime (bench/stackBench.ts) on the cluster's cron database; writes bench/results/deploy-stack.*. */
+async function stackPhase(context: Context): Promise<void> {
+  const { options } = context;
+  const startedAt = new Date().toISOString();
+  const before = loadAverage();
+  const uptimeBefore = uptime();
+  const rounds = Math.max(STACK_ROUNDS, options.rounds ?? 0);
+  const result = await measureStackDeploy({ databaseUrl: context.cluster.deployerUrl, rounds, log });
+  const files = writeStackResults(options.outDir, {
+    command: `npm run bench -- ${process.argv.slice(2).join(" ")}`.trim(),
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    git: gitState(REPO_ROOT),
+    machine: machineInfo(),
+    load: { before, after: loadAverage(), uptime: `${uptimeBefore} (before); ${uptime()} (after)` },
+    rounds,
+    notes: [...options.notes, ...stackNotes(before)],
+    result,
+  });
+  log(`wrote ${files.map((f) => path.relative(REPO_ROOT, f)).join(", ")}`);
+}
+
+/** `uptime`'s line (load averages as the shell shows them), recorded with the stack figures. */
+function uptime(): string {
+  return execFileSync("uptime", { encoding: "utf8" }).trim();
+}
+
 /** The latest results of the other scales in the folder, for the growth table. */
 function otherScaleResults(outDir: string, scale: string): BenchResult[] {
   return SCALE_NAMES.filter((name) => name !== scale)
@@ -256,6 +287,7 @@ async function runBench(context: Context): Promise<BenchResult> {
   const deploy = await measured(context, "deploy", () =>
     measureDeploy({ migrations: context.migrations, repetitions: SCALES[options.scale].deployRepetitions, counter: context.counter, log }),
   );
+  await measured(context, "deploy", () => stackPhase(context), "deploy (stack)");
   const drift = await measured(context, "drift", () => measureDrift({ sizes: DRIFT_SIZES, repetitions: DRIFT_REPETITIONS, counter: context.counter, log }));
 
   context.load.after = loadAverage();

@@ -10,9 +10,11 @@ import { configEnvironment, programLaunch, ProgramLaunch, stackConfig } from "./
 import { DynamicProviderPlugin, InitError, ProviderError, RANDOM_PASSWORD_TYPE, RandomPasswordStandIn, ResourceProvider, ResourceRef } from "./providers";
 import { DeployState, readStateFile, StateResource, writeStateFile } from "./state";
 import { DeploymentStopped, LogEntry, MonitorServer, Registration, RegistrationAnswer } from "./monitor";
+import { Timeline, TimelineRecorder } from "./timeline";
 import { differingKeys, isSecret, markSecrets, Props, PROVIDER_KEY, reveal, revealProps, sameValue, withoutInternalKeys } from "./wire";
 
 export type { DeployState, StateResource } from "./state";
+export type { Timeline } from "./timeline";
 
 const DYNAMIC_PREFIX = "pulumi-nodejs:dynamic/";
 const STACK_TYPE = "pulumi:pulumi:Stack";
@@ -80,6 +82,8 @@ export interface OperationResult {
   policy: Diagnostic[];
   /** What the program printed and logged, for checks that nothing secret leaks. */
   output: string;
+  /** When the phases of the (last) run happened, engine-side (the deploy bench reads it). */
+  timeline?: Timeline;
 }
 
 /** A failed operation: what was done before the failure and the state recorded then. */
@@ -189,6 +193,10 @@ class Deployment {
   async register(registration: Registration): Promise<RegistrationAnswer> {
     if (this.failure) throw new DeploymentStopped();
     const urn = this.urnOf(registration);
+    if (registration.type !== STACK_TYPE) {
+      this.engine.recorder?.mark("firstRegistration");
+      this.engine.recorder?.mark("lastRegistration", true);
+    }
     if (!registration.custom) {
       this.record(registration, urn, undefined, registration.inputs, registration.inputs);
       return { urn, outputs: registration.inputs };
@@ -245,6 +253,7 @@ class Deployment {
         const outputs = markSecrets(result.outputs, inputs, registration.additionalSecretOutputs);
         this.record(registration, urn, result.id, inputs, outputs);
         if (result.op) this.changes.push({ name: registration.name, type: registration.type, op: result.op });
+        this.engine.recorder?.mark("lastStepDone", true);
         return { urn, id: result.id, outputs };
       } catch (error) {
         // A partial failure: the object exists, so the state keeps it with its id, properties and
@@ -348,6 +357,8 @@ export class Engine {
   readonly launch: ProgramLaunch;
   private plugin?: Promise<DynamicProviderPlugin>;
   private readonly random = new RandomPasswordStandIn();
+  /** The current operation's timeline. */
+  recorder?: TimelineRecorder;
 
   constructor(readonly options: EngineOptions) {
     this.launch = programLaunch(options.rootDirectory);
@@ -370,11 +381,19 @@ export class Engine {
   }
 
   async providerFor(type: string): Promise<ResourceProvider> {
-    if (type === RANDOM_PASSWORD_TYPE) return this.random;
+    if (type === RANDOM_PASSWORD_TYPE) return timedProvider(this.random, this.recorder);
     if (!type.startsWith(DYNAMIC_PREFIX)) throw new Error(`no provider plugin for ${type} in the test engine`);
     // The engine's address is not used by the dynamic provider; the CLI passes it all the same.
-    this.plugin ??= DynamicProviderPlugin.start(this.launch.pwd, "127.0.0.1:0", this.env);
-    return this.plugin;
+    this.plugin ??= this.startPlugin();
+    return timedProvider(await this.plugin, this.recorder);
+  }
+
+  private async startPlugin(): Promise<DynamicProviderPlugin> {
+    const recorder = this.recorder;
+    const started = recorder?.now() ?? 0;
+    const plugin = await DynamicProviderPlugin.start(this.launch.pwd, "127.0.0.1:0", this.env);
+    if (recorder) recorder.timeline.pluginStartMs = recorder.now() - started;
+    return plugin;
   }
 
   /**
@@ -421,6 +440,7 @@ export class Engine {
         ...(launch.tsconfig ? { PULUMI_NODEJS_TSCONFIG_PATH: launch.tsconfig } : {}),
         ...(this.options.typeCheck === false ? { PULUMI_NODEJS_TRANSPILE_ONLY: "true" } : {}),
       };
+      this.recorder?.mark("programStarted");
       const child = spawn(process.execPath, args, { cwd: launch.pwd, env, stdio: ["ignore", "pipe", "pipe"] });
       let output = "";
       child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -429,6 +449,7 @@ export class Engine {
         child.on("error", reject);
         child.on("close", resolve);
       });
+      this.recorder?.mark("programExited");
       // What `pulumi up` shows: the program's own output and the diagnostics it logged (debug
       // ones, which the SDK fills with whole RPC payloads, only show with --debug).
       const logged = monitor.logs
@@ -514,10 +535,15 @@ export class Engine {
   }
 
   private async run(options: { dryRun: boolean; refresh: boolean }): Promise<OperationResult> {
+    const recorder = new TimelineRecorder();
+    this.recorder = recorder;
     const slots = this.slots();
     let state = this.readState();
     let drift: Drift[] = [];
-    if (options.refresh) ({ state, drift } = await this.refreshState(state, slots));
+    if (options.refresh) {
+      ({ state, drift } = await this.refreshState(state, slots));
+      recorder.mark("refreshed");
+    }
     const deployment = new Deployment(this, new Map(state.resources.map((resource) => [resource.urn, resource])), options.dryRun, slots);
     const exit = await this.runProgram(deployment, options.dryRun);
     const failure = deployment.failed ?? programFailure(exit);
@@ -532,7 +558,8 @@ export class Engine {
     if (failure) return this.fail(failure, deployment, exit.output, options.dryRun);
     const next: DeployState = { resources: deployment.next };
     if (!options.dryRun) this.writeState(next);
-    return { changes: deployment.changes, state: next, outputs: deployment.stackOutputs, drift, policy: deployment.policy, output: exit.output };
+    recorder.mark("done");
+    return { changes: deployment.changes, state: next, outputs: deployment.stackOutputs, drift, policy: deployment.policy, output: exit.output, timeline: recorder.timeline };
   }
 
   /** Records what a failed update did (a preview did nothing) and throws. */
@@ -568,6 +595,21 @@ export class Engine {
     if (failure) throw new EngineError(failure, changes, left, "");
     return { changes, state: left, outputs: {}, drift: [], policy: [], output: "" };
   }
+}
+
+/** `provider` with each call counted and timed on `recorder` (as is without one). */
+function timedProvider(provider: ResourceProvider, recorder: TimelineRecorder | undefined): ResourceProvider {
+  if (!recorder) return provider;
+  return new Proxy(provider, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== "function") return value;
+      return (...args: unknown[]) => {
+        recorder.count(String(property));
+        return recorder.busy(() => (value as (...callArgs: unknown[]) => Promise<unknown>).apply(target, args));
+      };
+    },
+  });
 }
 
 /** The program's own failure: its error logs (the runtime reports errors through Engine.Log). */

@@ -1,7 +1,7 @@
 // The engine's public entry, for bench/ and tests/: run this project's stacks through Pulumi's
 // own Node runtime, dynamic-provider plugin and policy analyzer (README.md says how).
 export { Engine, EngineError, PolicyViolation, displayOutputs } from "./engine";
-export type { Change, ChangeOp, Drift, EngineOptions, OperationResult, UpOptions } from "./engine";
+export type { Change, ChangeOp, Drift, EngineOptions, OperationResult, Timeline, UpOptions } from "./engine";
 export { PolicyAnalyzer } from "./policy";
 export type { Diagnostic } from "./policy";
 export { AnalyzerProcess, PACK_DIR } from "./analyzerProcess";

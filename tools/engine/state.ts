@@ -34,8 +34,20 @@ export interface DeployState {
 const STATE_VERSION = 1;
 const SALT = "supabase-analytics-test-engine";
 
+/**
+ * Derived once per passphrase, as Pulumi's passphrase secrets manager derives its key once per
+ * stack (pkg/secrets/passphrase): scrypt costs tens of milliseconds, and a state holds a secret
+ * per resource, so deriving it per value made every read and write of the state take seconds.
+ */
+const keys = new Map<string, Buffer>();
+
 function key(passphrase: string): Buffer {
-  return scryptSync(passphrase, SALT, 32);
+  let derived = keys.get(passphrase);
+  if (derived === undefined) {
+    derived = scryptSync(passphrase, SALT, 32);
+    keys.set(passphrase, derived);
+  }
+  return derived;
 }
 
 function encrypt(value: unknown, passphrase: string): string {
