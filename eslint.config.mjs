@@ -1,6 +1,7 @@
 // ESLint flat config: typescript-eslint's recommended rules over all TypeScript in the repo, and
 // the directions imports may take (no-restricted-imports, on the import specifier as written):
-//   program (infra/*.ts) → providers (infra/postgres, infra/supabase) → shared modules
+//   program (infra/*.ts) → providers' resource declarations (infra/postgres/resources,
+//   infra/supabase/resources; never the providers themselves) → shared modules
 //   (infra/migrations, infra/toolkit); toolkit imports nothing of infra/;
 //   scripts/, bench/ and tools/ use public entries only (a module's or tool's folder, never a
 //   file inside it); tools/ (the engine in tools/engine) is shared by tests/ and bench/;
@@ -31,8 +32,13 @@ const NO_UPWARD_FROM_MIGRATIONS = {
 };
 const NO_UPWARD_FROM_TOOLKIT = { regex: "^\\.\\.(/|$)", message: "The toolkit is the bottom layer: it imports nothing else of infra/." };
 const DEEP_FROM_PROGRAM = {
-  regex: `^\\./${MODULES}/`,
+  regex: `^\\./(?!(postgres|supabase)/resources$)${MODULES}/`,
   message: "The program imports a module's public entry (./<module>), not a file inside it.",
+};
+const PROVIDERS_FROM_PROGRAM = {
+  regex: "^\\./(postgres|supabase)$",
+  message:
+    "The program imports the resource declarations (./postgres/resources, ./supabase/resources): the module's entry loads the providers, which the program never calls and would type-check on every run.",
 };
 
 /** One config block per folder; each lists every pattern that applies there (a later block replaces the rule's options). */
@@ -60,7 +66,7 @@ export default tseslint.config(
     languageOptions: { globals: { process: "readonly", console: "readonly", module: "writable", require: "readonly" } },
   },
   importDirections(SOURCES),
-  importDirections(["infra/*.ts"], DEEP_FROM_PROGRAM),
+  importDirections(["infra/*.ts"], DEEP_FROM_PROGRAM, PROVIDERS_FROM_PROGRAM),
   importDirections(["infra/postgres/**", "infra/supabase/**"], NO_PROGRAM_FROM_PROVIDERS),
   importDirections(["infra/migrations/**"], NO_UPWARD_FROM_MIGRATIONS),
   importDirections(["infra/toolkit/**"], NO_UPWARD_FROM_TOOLKIT),

@@ -11,9 +11,9 @@
 // newest migration (infra/analyticsFoundation.ts), and a migration that re-creates a granted
 // object keeps its privileges with analytics.save_privileges()/restore_privileges()
 // (docs/database.md#adding-a-view-or-a-migration).
-import type { GrantSpec } from "./postgres";
+import type { GrantSpec } from "./postgres/resources";
 
-export { grantText as grantStatement } from "./postgres";
+export { grantText as grantStatement } from "./postgres/resources";
 
 /** The schema the Data API exposes; only admins reach it, through the admin functions. */
 export const ANALYTICS_SCHEMA = "analytics";

@@ -16,8 +16,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { AdminGrant, ANALYTICS_SCHEMA, CUSTOM_ACCESS_TOKEN_HOOK_URI, grantResourceName, HOOK_GRANTS, REFRESH_JOB } from "./adminSurface";
 import { MigrationFile } from "./migrations";
-import { CronJob, Extension, Grant, Migration } from "./postgres";
-import { AuthHook, DatabaseConnection, PostgrestConfig, Project } from "./supabase";
+import { CronJob, Extension, Grant, Migration } from "./postgres/resources";
+import { AuthHook, DatabaseConnection, PostgrestConfig, Project } from "./supabase/resources";
 import type { SupabaseApiConfig } from "./config";
 
 /** Where the database lives. */

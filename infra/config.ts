@@ -6,8 +6,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { REFRESH_JOB } from "./adminSurface";
-import { cronScheduleProblem } from "./postgres";
-import { DEFAULT_PROVISIONING_TIMEOUT_MINUTES, ORGANIZATION_SLUG_PATTERN } from "./supabase";
+import { cronScheduleProblem } from "./postgres/resources";
+import { DEFAULT_PROVISIONING_TIMEOUT_MINUTES, ORGANIZATION_SLUG_PATTERN } from "./supabase/resources";
 
 export const PROJECT = "supabase-analytics";
 export const DEFAULT_MIGRATIONS_DIR = "sql/migrations";

@@ -10,7 +10,7 @@
 // - delete unschedules; a job that is already gone is fine.
 import type * as pulumi from "@pulumi/pulumi";
 import type { ClientBase } from "pg";
-import { dynamicResource, failure, hasSqlState, inTransaction, isKnownString, propertyFailures, providerError } from "../toolkit";
+import { failure, hasSqlState, inTransaction, isKnownString, propertyFailures, providerError } from "../toolkit";
 import { withDatabase } from "./connection";
 import { cronScheduleProblem } from "./cronSchedule";
 import {
@@ -19,7 +19,6 @@ import {
   PostgresArgs,
   diffProperties,
   nameProblem,
-  POSTGRES_SECRETS,
   requiredString,
   STORED_ONLY_KEYS,
 } from "./providerInputs";
@@ -179,9 +178,3 @@ export const cronJobProvider: pulumi.dynamic.ResourceProvider<CronJobInputs, Cro
   },
 };
 
-/** pulumi-nodejs:dynamic/postgres:CronJob */
-export const CronJob = dynamicResource<CronJobArgs, CronJobOutputs>(
-  { provider: cronJobProvider, module: "postgres", type: "CronJob", file: __filename, secrets: POSTGRES_SECRETS },
-  (args) => ({ ...args, active: args.active ?? true, jobId: undefined }),
-);
-export type CronJob = InstanceType<typeof CronJob>;

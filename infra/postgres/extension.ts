@@ -15,9 +15,9 @@
 //   says which superuser step is missing instead of passing on a bare "permission denied".
 import type * as pulumi from "@pulumi/pulumi";
 import type { ClientBase } from "pg";
-import { dynamicResource, hasSqlState, propertyFailures, providerError } from "../toolkit";
+import { hasSqlState, propertyFailures, providerError } from "../toolkit";
 import { withDatabase } from "./connection";
-import { CommonInputs, connectionFailures, PostgresArgs, diffProperties, nameProblem, POSTGRES_SECRETS, STORED_ONLY_KEYS } from "./providerInputs";
+import { CommonInputs, connectionFailures, PostgresArgs, diffProperties, nameProblem, STORED_ONLY_KEYS } from "./providerInputs";
 
 export interface ExtensionArgs extends PostgresArgs {
   /**
@@ -47,7 +47,9 @@ export interface ExtensionOutputs extends ExtensionInputs {
   adopted?: boolean;
 }
 
-export const DEFAULT_EXTENSION_SCHEMA = "pg_catalog";
+import { DEFAULT_EXTENSION_SCHEMA } from "./resources";
+
+export { DEFAULT_EXTENSION_SCHEMA };
 
 /** The extensions this stack installs, with the schema each must live in. */
 export const SUPPORTED_EXTENSIONS: Readonly<Record<string, { schema: string; install: string }>> = {
@@ -168,9 +170,3 @@ export const extensionProvider: pulumi.dynamic.ResourceProvider<ExtensionInputs,
   },
 };
 
-/** pulumi-nodejs:dynamic/postgres:Extension */
-export const Extension = dynamicResource<ExtensionArgs, ExtensionOutputs>(
-  { provider: extensionProvider, module: "postgres", type: "Extension", file: __filename, secrets: POSTGRES_SECRETS },
-  (args) => ({ ...args, schema: args.schema ?? DEFAULT_EXTENSION_SCHEMA, version: undefined, adopted: undefined }),
-);
-export type Extension = InstanceType<typeof Extension>;

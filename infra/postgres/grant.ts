@@ -13,7 +13,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { ClientBase } from "pg";
 import { underMigrationLock } from "../migrations";
-import { dynamicResource, failure, hasSqlState, isKnownString, isUnknown, optionalBoolean, propertyFailures, providerError } from "../toolkit";
+import { failure, hasSqlState, isKnownString, isUnknown, optionalBoolean, propertyFailures, providerError } from "../toolkit";
 import { withDatabase } from "./connection";
 import {
   GRANT_OBJECT_TYPES as OBJECT_TYPES,
@@ -24,7 +24,7 @@ import {
   PRIVILEGE_FOR_OBJECT_TYPE,
   roleNameProblem,
 } from "./objectNames";
-import { CommonInputs, connectionFailures, PostgresArgs, diffProperties, POSTGRES_SECRETS, STORED_ONLY_KEYS } from "./providerInputs";
+import { CommonInputs, connectionFailures, PostgresArgs, diffProperties, STORED_ONLY_KEYS } from "./providerInputs";
 
 export interface GrantArgs extends PostgresArgs {
   /**
@@ -237,9 +237,3 @@ export const grantProvider: pulumi.dynamic.ResourceProvider<GrantInputs, GrantOu
   },
 };
 
-/** pulumi-nodejs:dynamic/postgres:Grant */
-export const Grant = dynamicResource<GrantArgs, GrantOutputs>(
-  { provider: grantProvider, module: "postgres", type: "Grant", file: __filename, secrets: POSTGRES_SECRETS },
-  (args) => ({ ...args, granted: true }),
-);
-export type Grant = InstanceType<typeof Grant>;

@@ -1,15 +1,17 @@
 // The database side of the stack as Pulumi dynamic resources (tokens
 // pulumi-nodejs:dynamic/postgres:<Type>). The provider objects are exported so that tests
-// and outside checks call them directly. See docs/providers.md.
-export { Extension, extensionProvider, SUPPORTED_EXTENSIONS } from "./extension";
+// and outside checks call them directly; the program imports the resources from ./resources,
+// which loads no provider. See docs/providers.md.
+export { extensionProvider, SUPPORTED_EXTENSIONS } from "./extension";
 export type { ExtensionArgs, ExtensionInputs, ExtensionOutputs } from "./extension";
-export { Migration, migrationProvider, NO_RECORDED_STATEMENTS, NOT_RECORDED } from "./migration";
+export { migrationProvider, NO_RECORDED_STATEMENTS, NOT_RECORDED } from "./migration";
 export type { MigrationArgs, MigrationInputs, MigrationOutputs } from "./migration";
-export { Grant, grantProvider } from "./grant";
+export { grantProvider } from "./grant";
 export type { GrantArgs, GrantInputs, GrantOutputs } from "./grant";
 export { GRANT_OBJECT_TYPES, grantText, PRIVILEGE_FOR_OBJECT_TYPE } from "./objectNames";
 export type { GrantObjectType, GrantSpec, Privilege } from "./objectNames";
-export { CronJob, cronJobProvider } from "./cronJob";
+export { cronJobProvider } from "./cronJob";
+export { CronJob, Extension, Grant, Migration, POSTGRES_RESOURCE_TYPES } from "./resources";
 export type { CronJobArgs, CronJobInputs, CronJobOutputs } from "./cronJob";
 export { cronScheduleProblem, isValidCronSchedule } from "./cronSchedule";
 export {

@@ -30,9 +30,9 @@ import {
   statementsChecksum,
   statementsProblem,
 } from "../migrations";
-import { dynamicResource, failure, isKnownString, isProviderError, isUnknown, optionalBoolean, propertyFailures, providerError } from "../toolkit";
+import { failure, isKnownString, isProviderError, isUnknown, optionalBoolean, propertyFailures, providerError } from "../toolkit";
 import { withDatabase } from "./connection";
-import { CommonInputs, connectionFailures, PostgresArgs, diffProperties, POSTGRES_SECRETS, STORED_ONLY_KEYS } from "./providerInputs";
+import { CommonInputs, connectionFailures, PostgresArgs, diffProperties, STORED_ONLY_KEYS } from "./providerInputs";
 
 /** One file of sql/migrations (loadMigrations() gives version, name, sql, checksum and downSql). */
 export interface MigrationArgs extends PostgresArgs {
@@ -238,9 +238,3 @@ export const migrationProvider: pulumi.dynamic.ResourceProvider<MigrationInputs,
   },
 };
 
-/** pulumi-nodejs:dynamic/postgres:Migration */
-export const Migration = dynamicResource<MigrationArgs, MigrationOutputs>(
-  { provider: migrationProvider, module: "postgres", type: "Migration", file: __filename, secrets: POSTGRES_SECRETS },
-  (args) => ({ ...args, statementsChecksum: undefined }),
-);
-export type Migration = InstanceType<typeof Migration>;

@@ -20,9 +20,6 @@ export interface CommonInputs {
   connection: string;
 }
 
-/** The secret every Postgres resource takes: the database URL with its password. */
-export const POSTGRES_SECRETS = ["connection"] as const;
-
 export function requiredString(value: unknown): string | undefined {
   return typeof value === "string" && value.trim() !== "" ? undefined : "required: a non-empty string";
 }

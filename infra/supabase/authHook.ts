@@ -10,11 +10,11 @@
 // part a plain identifier). Register the hook only after its function and grants exist: a hook
 // whose function is missing or not executable by supabase_auth_admin breaks every login.
 import type * as pulumi from "@pulumi/pulumi";
-import { dynamicResource, failure, propertyFailures } from "../toolkit";
+import { failure, propertyFailures } from "../toolkit";
 import { isManagementApiError } from "./client";
 import { configureFromStack, credentialFailures, recordedCredentials, resolveCredentials, type ManagementApiArgs } from "./credentials";
 import { getAuthConfig, updateCustomAccessTokenHook } from "./managementApi";
-import { API_SECRETS, credentialChanged, definedOnly, projectRefFailures } from "./providerSupport";
+import { credentialChanged, definedOnly, projectRefFailures } from "./providerSupport";
 import type { AuthConfig } from "./spec";
 
 export const SUPPORTED_HOOKS = ["custom_access_token"] as const;
@@ -186,9 +186,3 @@ export interface AuthHookArgs extends ManagementApiArgs {
   uri: pulumi.Input<string>;
 }
 
-/** pulumi-nodejs:dynamic/supabase:AuthHook */
-export const AuthHook = dynamicResource<AuthHookArgs, AuthHookOutputs>(
-  { provider: authHookProvider, module: "supabase", type: "AuthHook", file: __filename, secrets: API_SECRETS },
-  (args) => ({ ...args }),
-);
-export type AuthHook = InstanceType<typeof AuthHook>;

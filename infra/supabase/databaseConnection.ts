@@ -14,7 +14,7 @@
 // the new URL (every database resource then stores it too). Delete does nothing: it only
 // describes the project's pooler.
 import type * as pulumi from "@pulumi/pulumi";
-import { CheckFailure, dynamicResource, isKnownString, propertyFailures } from "../toolkit";
+import { CheckFailure, isKnownString, propertyFailures } from "../toolkit";
 import { isManagementApiError } from "./client";
 import { configureFromStack, credentialFailures, recordedCredentials, resolveCredentials, type ManagementApiArgs } from "./credentials";
 import { liveConnection } from "./project";
@@ -31,8 +31,6 @@ export interface DatabaseConnectionInputs {
 
 export type DatabaseConnectionOutputs = DatabaseConnectionInputs;
 
-/** What the program gives as `connection`: check replaces it. */
-const CONNECTION_PLACEHOLDER = "";
 
 function dbPassFailures(dbPass: unknown): CheckFailure[] {
   return propertyFailures("dbPass", dbPass, (value) => (typeof value === "string" && value !== "" ? undefined : "dbPass (the database password, secret) is required"));
@@ -106,11 +104,3 @@ export interface DatabaseConnectionArgs extends ManagementApiArgs {
   dbPass: pulumi.Input<string>;
 }
 
-/** pulumi-nodejs:dynamic/supabase:DatabaseConnection */
-export const DatabaseConnection = dynamicResource<DatabaseConnectionArgs, DatabaseConnectionOutputs>(
-  { provider: databaseConnectionProvider, module: "supabase", type: "DatabaseConnection", file: __filename, secrets: ["connection", "dbPass", "accessToken"] },
-  // A secret placeholder for the URL check puts in its place: the engine marks what check returns
-  // secret only under keys whose given value was secret (provider_plugin.go Check, annotateSecrets).
-  (args) => ({ ...args, connection: CONNECTION_PLACEHOLDER }),
-);
-export type DatabaseConnection = InstanceType<typeof DatabaseConnection>;

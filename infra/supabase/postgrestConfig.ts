@@ -6,11 +6,11 @@
 // removes only those. read reports the declared schemas that are still exposed (`schemas`,
 // so one removed in the dashboard is drift) and the whole live list (`exposedSchemas`).
 import type * as pulumi from "@pulumi/pulumi";
-import { CheckFailure, dynamicResource, isUnknown } from "../toolkit";
+import { CheckFailure, isUnknown } from "../toolkit";
 import { isManagementApiError } from "./client";
 import { configureFromStack, credentialFailures, recordedCredentials, resolveCredentials, type Credentials, type ManagementApiArgs } from "./credentials";
 import { getPostgrestConfig, updatePostgrestSchemas } from "./managementApi";
-import { API_SECRETS, credentialChanged, definedOnly, projectRefFailures, sameSet } from "./providerSupport";
+import { credentialChanged, definedOnly, projectRefFailures, sameSet } from "./providerSupport";
 
 /** The schema this stack's admin API lives in. */
 export const REQUIRED_SCHEMA = "analytics";
@@ -193,9 +193,3 @@ export interface PostgrestConfigArgs extends ManagementApiArgs {
   schemas: pulumi.Input<pulumi.Input<string>[]>;
 }
 
-/** pulumi-nodejs:dynamic/supabase:PostgrestConfig */
-export const PostgrestConfig = dynamicResource<PostgrestConfigArgs, PostgrestConfigOutputs>(
-  { provider: postgrestConfigProvider, module: "supabase", type: "PostgrestConfig", file: __filename, secrets: API_SECRETS },
-  (args) => ({ addedSchemas: undefined, exposedSchemas: undefined, ...args }),
-);
-export type PostgrestConfig = InstanceType<typeof PostgrestConfig>;

@@ -18,7 +18,7 @@
 // again (unlike terraform-provider-supabase, which drops it silently). A project that is not
 // ACTIVE_HEALTHY (e.g. paused) is drift too, and the next update waits for it or says why not.
 import type * as pulumi from "@pulumi/pulumi";
-import { CheckFailure, dynamicResource, isUnknown } from "../toolkit";
+import { CheckFailure, isUnknown } from "../toolkit";
 import { configureFromStack, credentialFailures, recordedCredentials, resolveCredentials, type Credentials, type ManagementApiArgs } from "./credentials";
 import { isManagementApiError } from "./client";
 import {
@@ -54,7 +54,9 @@ import {
   type ServiceName,
 } from "./spec";
 
-export const DEFAULT_PROVISIONING_TIMEOUT_MINUTES = 10;
+import { DEFAULT_PROVISIONING_TIMEOUT_MINUTES } from "./resources";
+
+export { DEFAULT_PROVISIONING_TIMEOUT_MINUTES };
 const MAX_PROVISIONING_TIMEOUT_MINUTES = 24 * 60;
 const FIRST_POLL_DELAY_MS = 1_000;
 const MAX_POLL_DELAY_MS = 10_000;
@@ -611,14 +613,4 @@ export interface AdoptedProjectArgs extends ProjectCommonArgs {
 
 export type ProjectArgs = NewProjectArgs | AdoptedProjectArgs;
 
-/** pulumi-nodejs:dynamic/supabase:Project */
-export const Project = dynamicResource<ProjectArgs, ProjectOutputs>(
-  { provider: projectProvider, module: "supabase", type: "Project", file: __filename, secrets: ["connection", "dbPass", "accessToken"] },
-  // Every output is listed, so the resource exposes it even when no input sets it.
-  (args) => ({ ...PROJECT_OUTPUTS, ...args }),
-);
-export type Project = InstanceType<typeof Project>;
 
-const PROJECT_OUTPUTS = Object.fromEntries(
-  ["ref", "name", "organizationSlug", "region", "instanceSize", "status", "apiUrl", "dbHost", "connection"].map((key) => [key, undefined]),
-);

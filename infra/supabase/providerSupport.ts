@@ -2,9 +2,6 @@
 import { CheckFailure, isErrorLike, propertyFailures } from "../toolkit";
 import { PROJECT_REF_PATTERN } from "./spec";
 
-/** The secrets of the Management API resources: the token. */
-export const API_SECRETS = ["accessToken"] as const;
-
 export function projectRefFailures(projectRef: unknown, property = "projectRef"): CheckFailure[] {
   return propertyFailures(property, projectRef, (value) =>
     typeof value === "string" && PROJECT_REF_PATTERN.test(value)

@@ -15,13 +15,17 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 
 export interface DynamicResourceType {
-  provider: pulumi.dynamic.ResourceProvider;
   /** The token's module: `postgres` or `supabase`. */
   module: string;
   /** The token's type, e.g. `Migration`. */
   type: string;
-  /** The file that exports `provider` (`__filename`): what the plugin loads. */
+  /**
+   * The file that exports the provider: what the plugin loads. Named, never loaded here, so the
+   * program's run does not load (or type-check) provider code it never calls.
+   */
   file: string;
+  /** The name `file` exports the provider under (tests/program/resourceTypes.test.ts checks it). */
+  exportName: string;
   /** Properties that carry a secret, e.g. the database `connection`. */
   secrets: readonly string[];
 }
@@ -35,14 +39,6 @@ const PROGRAM_DIR = path.resolve(__dirname, "..");
 
 function posix(relative: string): string {
   return relative.split(path.sep).join("/");
-}
-
-/** The name under which `file` exports `provider`. */
-function exportNameOf(kind: DynamicResourceType): string {
-  const exports = require(kind.file) as Record<string, unknown>;
-  const name = Object.keys(exports).find((key) => exports[key] === kind.provider);
-  if (name === undefined) throw new Error(`${kind.file} does not export the provider of ${kind.module}:${kind.type}: export it`);
-  return name;
 }
 
 const shims = new Map<DynamicResourceType, string>();
@@ -59,7 +55,7 @@ export function providerCode(kind: DynamicResourceType): string {
   const module = posix(path.relative(PROGRAM_DIR, kind.file)).replace(/\.ts$/, "");
   const code =
     `// ${kind.module}:${kind.type}: the provider in the program's checkout (infra/toolkit/providerHost.js)\n` +
-    `exports.handler = () => require(require("node:path").resolve(${JSON.stringify(host)})).provider(${JSON.stringify(module)}, ${JSON.stringify(exportNameOf(kind))});\n`;
+    `exports.handler = () => require(require("node:path").resolve(${JSON.stringify(host)})).provider(${JSON.stringify(module)}, ${JSON.stringify(kind.exportName)});\n`;
   shims.set(kind, code);
   return code;
 }

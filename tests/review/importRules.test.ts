@@ -58,10 +58,14 @@ const FORBIDDEN: Array<[file: string, specifier: string, reason: string]> = [
     ["infra/migrations/example.ts", "../postgres", "The migrations module imports only ../toolkit"],
     ["infra/toolkit/example.ts", "../migrations", "The toolkit is the bottom layer"],
     ["infra/example.ts", "./postgres/connection", "The program imports a module's public entry"],
+    ["infra/example.ts", "./postgres", "The program imports the resource declarations"],
+    ["infra/example.ts", "./supabase", "The program imports the resource declarations"],
 ];
 
 const ALLOWED: Array<[file: string, specifier: string]> = [
-    ["infra/example.ts", "./postgres"],
+    ["infra/example.ts", "./postgres/resources"],
+    ["infra/example.ts", "./supabase/resources"],
+    ["infra/example.ts", "./migrations"],
     ["infra/postgres/example.ts", "../toolkit"],
     ["infra/postgres/example.ts", "../migrations"],
     ["infra/postgres/example.ts", "./connection"],
