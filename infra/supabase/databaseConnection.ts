@@ -98,9 +98,15 @@ export const databaseConnectionProvider: pulumi.dynamic.ResourceProvider<Databas
 };
 
 export interface DatabaseConnectionArgs extends ManagementApiArgs {
-  /** The project's ref: its `id`, which stays known while the project is updated. */
+  /**
+   * The project's ref: its `id`, which stays known while the project is updated.
+   * @default none (required)
+   */
   projectRef: pulumi.Input<string>;
-  /** The database password (secret), as given to the Project. */
+  /**
+   * The database password (secret), as given to the Project.
+   * @default none (required)
+   */
   dbPass: pulumi.Input<string>;
 }
 
