@@ -513,6 +513,10 @@ export class Engine {
 
   /** `pulumi refresh` (dryRun: `pulumi refresh --preview-only`, nothing written). */
   async refresh(options: { dryRun?: boolean } = {}): Promise<OperationResult> {
+    return this.operation(() => this.refreshOnly(options));
+  }
+
+  private async refreshOnly(options: { dryRun?: boolean }): Promise<OperationResult> {
     const refreshed = await this.refreshState(this.readState(), this.slots());
     if (!options.dryRun) this.writeState(refreshed.state);
     return { changes: [], state: refreshed.state, outputs: stackOutputsOf(refreshed.state), drift: refreshed.drift, policy: [], output: "" };
@@ -535,6 +539,26 @@ export class Engine {
   }
 
   private async run(options: { dryRun: boolean; refresh: boolean }): Promise<OperationResult> {
+    return this.operation(() => this.runProgramOperation(options));
+  }
+
+  /**
+   * One engine operation. Its plugins stop at its end, as the CLI's do: each engine operation
+   * (a preview, an update, a refresh, a destroy; `pulumi up` runs two) makes its own deployment
+   * context and closes it when done (pkg/engine/update.go, destroy.go: newDeploymentContext,
+   * `defer info.Close()`), and closing the plugin context closes the plugins its host started
+   * (sdk/go/common/resource/plugin/context.go). So nothing a provider kept open, such as idle
+   * pooled sessions, outlives the operation.
+   */
+  private async operation<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } finally {
+      await this.close();
+    }
+  }
+
+  private async runProgramOperation(options: { dryRun: boolean; refresh: boolean }): Promise<OperationResult> {
     const recorder = new TimelineRecorder();
     this.recorder = recorder;
     const slots = this.slots();
@@ -577,6 +601,10 @@ export class Engine {
    * protected resource in a preview too).
    */
   async destroy(options: { skipPreview?: boolean } = {}): Promise<OperationResult> {
+    return this.operation(() => this.destroyAll(options));
+  }
+
+  private async destroyAll(options: { skipPreview?: boolean }): Promise<OperationResult> {
     const state = this.readState();
     const slots = this.slots();
     if (!options.skipPreview) {
