@@ -412,7 +412,7 @@ export class Engine {
   async close(): Promise<void> {
     const plugin = this.plugin;
     this.plugin = undefined;
-    if (plugin) (await plugin.catch(() => undefined))?.stop();
+    if (plugin) await (await plugin.catch(() => undefined))?.stop();
   }
 
   /** Starts the program as pulumi-language-nodejs does and serves it until it exits. */

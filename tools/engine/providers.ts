@@ -176,9 +176,13 @@ export class DynamicProviderPlugin implements ResourceProvider {
     await this.call("delete", request, "delete", ref.name);
   }
 
-  stop(): void {
+  /** Stops the plugin and resolves once its process has exited (and with it every session it held). */
+  async stop(): Promise<void> {
     this.client.close();
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => this.child.once("exit", () => resolve()));
     this.child.kill();
+    await exited;
   }
 }
 
