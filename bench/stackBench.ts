@@ -36,6 +36,12 @@ export interface PhaseTimes {
   finish: number;
   /** The rest: the engine reading the state before the program, stopping the plugin after. */
   engine: number;
+  /**
+   * CPU time (user + system) of the engine and the processes it started and reaped (cmd/run, the
+   * plugin), not PostgreSQL's: less sensitive to other load than the wall times. On an idle
+   * 2-core machine the wall time is at least half of it, and about all of it where the work is serial.
+   */
+  cpu: number;
 }
 
 export interface StackOperationResult {
@@ -69,7 +75,7 @@ export interface StackBenchFile {
 const span = (from: number | undefined, to: number | undefined) => (from === undefined || to === undefined ? 0 : Math.max(0, to - from));
 
 /** The phases of one run from its engine-side timeline and the wall time the bench measured. */
-export function phases(timeline: Timeline, totalMs: number): PhaseTimes {
+export function phases(timeline: Timeline, totalMs: number, cpuMs = 0): PhaseTimes {
   const beforeProgram = timeline.providerBusyBeforeProgramMs ?? 0;
   const split = {
     refresh: timeline.refreshed ?? 0,
@@ -84,6 +90,7 @@ export function phases(timeline: Timeline, totalMs: number): PhaseTimes {
     providerCalls: timeline.providerBusyMs - beforeProgram,
     pluginStart: timeline.pluginStartMs ?? 0,
     engine: Math.max(0, totalMs - accounted),
+    cpu: cpuMs,
   };
 }
 
@@ -110,13 +117,31 @@ async function operation(stateFile: string, databaseUrl: string, typeCheck: bool
     secretConfig: ["databaseUrl"],
     typeCheck,
   });
+  const cpuBefore = cpuMs();
   try {
     const { ms, result } = await timed(() => run(engine));
     if (!result.timeline) throw new Error("the engine recorded no timeline");
-    return { result, times: phases(result.timeline, ms) };
+    // The operation stopped its plugin (and waited for it) before returning.
+    return { result, times: phases(result.timeline, ms, cpuMs() - cpuBefore) };
   } finally {
     await engine.close();
   }
+}
+
+/** Clock ticks per second of /proc (USER_HZ; `getconf CLK_TCK` is 100 on Linux). */
+const CLOCK_TICKS = 100;
+
+/**
+ * CPU milliseconds of this process (process.cpuUsage) and of its reaped children (cutime and
+ * cstime of /proc/self/stat, fields 16 and 17: proc(5)).
+ */
+function cpuMs(): number {
+  const own = process.cpuUsage();
+  const stat = fs.readFileSync("/proc/self/stat", "utf8");
+  // Fields after the command name, which is in parentheses and may hold spaces; field 3 comes first.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const children = Number(fields[16 - 3]) + Number(fields[17 - 3]);
+  return (own.user + own.system) / 1000 + (children * 1000) / CLOCK_TICKS;
 }
 
 function expectNoChange(what: string, result: OperationResult): void {
@@ -186,7 +211,7 @@ export function renderStackMarkdown(file: StackBenchFile): string {
   const { result } = file;
   const rows = (Object.keys(OPERATIONS) as StackOperation[]).map((name) => {
     const m = result.operations[name].median;
-    return `| ${OPERATIONS[name].label} | ${seconds(m.total)} | ${seconds(m.refresh)} | ${seconds(m.runtimeStart)} | ${seconds(m.program)} | ${seconds(m.providerCalls)} | ${seconds(m.pluginStart)} | ${seconds(m.finish)} | ${seconds(m.engine)} |`;
+    return `| ${OPERATIONS[name].label} | ${seconds(m.total)} | ${seconds(m.refresh)} | ${seconds(m.runtimeStart)} | ${seconds(m.program)} | ${seconds(m.providerCalls)} | ${seconds(m.pluginStart)} | ${seconds(m.finish)} | ${seconds(m.engine)} | ${seconds(m.cpu)} |`;
   });
   const calls = (Object.keys(OPERATIONS) as StackOperation[]).map(
     (name) => `${OPERATIONS[name].label}: ${Object.entries(result.operations[name].providerCalls).map(([method, count]) => `${count} ${method}`).join(", ")}`,
@@ -202,8 +227,8 @@ export function renderStackMarkdown(file: StackBenchFile): string {
     ...(file.notes.length ? [""] : []),
     `Medians of ${file.rounds} rounds, seconds; each operation on a fresh engine and plugin as each \`pulumi\` command has. ${result.resources} resources.`,
     "",
-    "| operation | total | refresh reads | runtime start + compile | program (registrations and the steps they wait on) | provider calls (in program) | plugin start | finish | engine |",
-    "|---|---|---|---|---|---|---|---|---|",
+    "| operation | total | refresh reads | runtime start + compile | program (registrations and the steps they wait on) | provider calls (in program) | plugin start | finish | engine | CPU (engine, runtime, plugin) |",
+    "|---|---|---|---|---|---|---|---|---|---|",
     ...rows,
     "",
     `Provider calls per run: ${calls.join("; ")}.`,
