@@ -18,6 +18,7 @@ import type { ClientBase } from "pg";
 import { hasSqlState, propertyFailures, providerError } from "../toolkit";
 import { withDatabase } from "./connection";
 import { CommonInputs, connectionFailures, PostgresArgs, diffProperties, nameProblem, STORED_ONLY_KEYS } from "./providerInputs";
+import { DEFAULT_EXTENSION_SCHEMA } from "./resources";
 
 export interface ExtensionArgs extends PostgresArgs {
   /**
@@ -46,10 +47,6 @@ export interface ExtensionOutputs extends ExtensionInputs {
    */
   adopted?: boolean;
 }
-
-import { DEFAULT_EXTENSION_SCHEMA } from "./resources";
-
-export { DEFAULT_EXTENSION_SCHEMA };
 
 /** The extensions this stack installs, with the schema each must live in. */
 export const SUPPORTED_EXTENSIONS: Readonly<Record<string, { schema: string; install: string }>> = {

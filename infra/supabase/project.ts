@@ -21,6 +21,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { CheckFailure, isUnknown } from "../toolkit";
 import { configureFromStack, credentialFailures, recordedCredentials, resolveCredentials, type Credentials, type ManagementApiArgs } from "./credentials";
 import { isManagementApiError } from "./client";
+import { DEFAULT_PROVISIONING_TIMEOUT_MINUTES } from "./resources";
 import {
   applyComputeAddon,
   createProject,
@@ -54,9 +55,6 @@ import {
   type ServiceName,
 } from "./spec";
 
-import { DEFAULT_PROVISIONING_TIMEOUT_MINUTES } from "./resources";
-
-export { DEFAULT_PROVISIONING_TIMEOUT_MINUTES };
 const MAX_PROVISIONING_TIMEOUT_MINUTES = 24 * 60;
 const FIRST_POLL_DELAY_MS = 1_000;
 const MAX_POLL_DELAY_MS = 10_000;
