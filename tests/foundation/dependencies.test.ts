@@ -1,5 +1,5 @@
 // package.json declares exactly what the code uses: every package imported or required from
-// infra/, policy/, scripts/, bench/ and tests/ (or named by a tool's config or an npm script)
+// infra/, policy/, scripts/, bench/, tools/ and tests/ (or named by a tool's config or an npm script)
 // is declared, and every declared package is used. An undeclared package works only while
 // another one happens to pull it in; an unused one is weight and attack surface.
 import * as fs from "node:fs";
@@ -7,7 +7,7 @@ import { builtinModules } from "node:module";
 import * as path from "node:path";
 import { REPO_ROOT } from "../support/cluster";
 
-const CODE_FOLDERS = ["infra", "policy", "scripts", "bench", "tests"];
+const CODE_FOLDERS = ["infra", "policy", "scripts", "bench", "tools", "tests"];
 const ROOT_CONFIGS = ["jest.config.js", "eslint.config.mjs"];
 const CODE = /\.(ts|js|mjs|cjs)$/;
 /** Module specifiers of import and export statements, dynamic import(), require() and require.resolve() (not a method such as Config.require()), jest.requireActual(). */

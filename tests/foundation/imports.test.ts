@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { REPO_ROOT } from "../support/cluster";
 
-const OUTSIDE_TESTS = ["infra", "scripts", "bench", "policy"];
+const OUTSIDE_TESTS = ["infra", "scripts", "bench", "policy", "tools"];
 const IMPORT_OF_TESTS = /(?:from\s+|require\(\s*|import\(\s*)["'](?:\.\.?\/)+(?:\.\.\/)*tests\//;
 
 function typeScriptFiles(dir: string): string[] {

@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { loadMigrations } from "../../infra/migrations";
 import { REPO_ROOT } from "../support/cluster";
 
-const CHECKED_FOLDERS = ["infra", "policy", "scripts"];
+const CHECKED_FOLDERS = ["infra", "policy", "scripts", "tools"];
 const CODE = /\.(ts|js|mjs|cjs)$/;
 
 function codeFiles(dir: string): string[] {
@@ -18,7 +18,7 @@ function codeFiles(dir: string): string[] {
   });
 }
 
-describe("no migration version in infra/, policy/ or scripts/", () => {
+describe("no migration version in infra/, policy/, scripts/ or tools/", () => {
   it("names none of the versions of sql/migrations", () => {
     const versions = new Set(loadMigrations().map((migration) => migration.version));
     const found: string[] = [];
