@@ -22,3 +22,7 @@ export {
   STATEMENT_TIMEOUT,
   withDatabase,
 } from "./connection";
+export { CATALOG_SQL, isPlatformSchema, objectKey, OBJECT_KINDS, PLATFORM_SCHEMA_PREFIXES, PLATFORM_SCHEMAS, readCatalog } from "./schemaCatalog";
+export type { Acl, CatalogObject, CatalogScope, ObjectKind } from "./schemaCatalog";
+export { catalogScope, compareSchema } from "./schemaDrift";
+export type { ExpectedSchema, Finding, Repair } from "./schemaDrift";
