@@ -11,7 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { AdminGrant, CUSTOM_ACCESS_TOKEN_HOOK_URI, grantResourceName, HOOK_GRANTS, MIGRATION_VERSIONS } from "./adminSurface";
 import { MigrationFile } from "./migrations";
-import { CronJob, Extension, Grant, Migration } from "./postgres";
+import { CronJob, ExpectedSchema, Extension, Grant, Migration, Schema } from "./postgres";
 import { AuthHook, PostgrestConfig, Project } from "./supabase";
 import type { SupabaseApiConfig } from "./config";
 
@@ -52,6 +52,11 @@ export interface AnalyticsFoundationArgs {
   migrations: readonly MigrationFile[];
   /** The declared admin surface (infra/adminSurface.ts): one Grant resource each. */
   grants: readonly AdminGrant[];
+  /**
+   * What a fresh deploy of `migrations` leaves (sql/schema.json): the Schema resource reports
+   * and repairs every difference of the live database from it. None: no Schema resource.
+   */
+  expectedSchema?: ExpectedSchema;
   /**
    * pg_cron schedule of the `refresh-analytics-views` job.
    * @default "*\/30 * * * *"
@@ -110,6 +115,7 @@ export class AnalyticsFoundation extends pulumi.ComponentResource {
     const postgrestConfig = project && this.createPostgrestConfig(project, migrations);
     const grants = this.createGrants(migrations, postgrestConfig);
     const cronJob = this.createCronJob(extension, migrations);
+    this.createSchema(migrations);
     const authHook = project && this.createAuthHook(project, migrations, grants);
 
     this.projectRef = project?.ref;
@@ -255,6 +261,18 @@ export class AnalyticsFoundation extends pulumi.ComponentResource {
       );
     }
     return created;
+  }
+
+  /**
+   * The objects the migrations own, watched against the expected schema. It waits for the
+   * newest migration; the admin surface's privileges are the Grant resources' and left out.
+   */
+  private createSchema(migrations: Map<string, Migration>): Schema | undefined {
+    const { expectedSchema } = this.args;
+    if (!expectedSchema) return undefined;
+    const newest = [...migrations.values()].at(-1);
+    const managedGrants = this.args.grants.map(({ role, privilege, objectType, object }) => ({ role, privilege, objectType, object }));
+    return new Schema("schema", { connection: this.connection, expected: expectedSchema, managedGrants }, this.databaseOptions(newest ? [newest] : []));
   }
 
   /** The 30-minute refresh: needs pg_cron and the refresh function. */

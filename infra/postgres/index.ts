@@ -26,3 +26,5 @@ export { CATALOG_SQL, isPlatformSchema, objectKey, OBJECT_KINDS, PLATFORM_SCHEMA
 export type { Acl, CatalogObject, CatalogScope, ObjectKind } from "./schemaCatalog";
 export { catalogScope, compareSchema } from "./schemaDrift";
 export type { ExpectedSchema, Finding, Repair } from "./schemaDrift";
+export { Schema, schemaProvider } from "./schema";
+export type { SchemaArgs, SchemaInputs, SchemaOutputs } from "./schema";

@@ -31,9 +31,6 @@ export interface Finding {
   repair: Repair;
 }
 
-/** Kinds whose objects hold data or define what holds data: never re-created by up. */
-const DATA_HOLDING: readonly ObjectKind[] = ["schema", "type", "sequence", "table", "constraint", "materialized view", "event trigger"];
-
 /** Order of the transactional repairs: drops of what is unexpected first, then what others use before their users. */
 const ORDER = { dropPolicy: 0, dropTrigger: 1, dropView: 2, dropFunction: 3, function: 4, view: 5, trigger: 6, policy: 7, flag: 8, owner: 9 } as const;
 
@@ -66,6 +63,11 @@ function label(object: CatalogObject): string {
 
 function whatIs(object: CatalogObject): string {
   return object.parent || object.kind === "schema" || object.kind === "event trigger" ? label(object) : `${object.kind} ${object.name}`;
+}
+
+/** A catalog value in a message: text as it is, anything else as JSON. */
+function shown(value: unknown): string {
+  return typeof value === "string" ? value : JSON.stringify(value ?? null);
 }
 
 function same(a: unknown, b: unknown): boolean {
@@ -108,12 +110,12 @@ export function describeBodyDifference(expected: unknown, live: unknown): string
     if (left > 0) wantCount.set(line.trim(), left - 1);
     else extra.push(line);
   }
-  const parts = [
-    ...missing.slice(0, MAX_QUOTED_LINES).map((line) => `the line ${quote(line)} is missing`),
-    ...extra.slice(0, MAX_QUOTED_LINES).map((line) => `the line ${quote(line)} is extra`),
-  ];
-  const more = Math.max(0, missing.length - MAX_QUOTED_LINES) + Math.max(0, extra.length - MAX_QUOTED_LINES);
-  if (more > 0) parts.push(`and ${more} more line${more === 1 ? "" : "s"}`);
+  if (missing.length + extra.length > MAX_QUOTED_LINES) {
+    const counted = (lines: string[], what: string) =>
+      lines.length === 0 ? [] : [`${lines.length} line${lines.length === 1 ? " is" : "s are"} ${what} (the first: ${quote(lines[0])})`];
+    return [...counted(missing, "missing"), ...counted(extra, "extra")].join(", ");
+  }
+  const parts = [...missing.map((line) => `the line ${quote(line)} is missing`), ...extra.map((line) => `the line ${quote(line)} is extra`)];
   return parts.length > 0 ? parts.join("; ") : "the lines are the same but in another order or indentation";
 }
 
@@ -348,7 +350,7 @@ function functionFindings(expected: CatalogObject, live: CatalogObject): Finding
   }
   for (const attribute of FUNCTION_ATTRIBUTES) {
     if (!same(expected.props[attribute], live.props[attribute])) {
-      messages.push(`${attribute} is ${JSON.stringify(live.props[attribute])}, expected ${JSON.stringify(expected.props[attribute])}`);
+      messages.push(`${attribute} is ${shown(live.props[attribute])}, expected ${shown(expected.props[attribute])}`);
     }
   }
   if (messages.length === 0) return [];
@@ -404,7 +406,7 @@ function objectFindings(expected: CatalogObject, live: CatalogObject, managed: M
     case "policy":
       for (const key of ["command", "permissive", "roles", "using", "check"]) {
         if (!same(expected.props[key], live.props[key])) {
-          findings.push(finding(expected, `${key} is ${JSON.stringify(live.props[key] ?? null)}, expected ${JSON.stringify(expected.props[key] ?? null)}`, recreate(expected)));
+          findings.push(finding(expected, `${key} is ${shown(live.props[key])}, expected ${shown(expected.props[key])}`, recreate(expected)));
         }
       }
       break;
@@ -420,7 +422,7 @@ function objectFindings(expected: CatalogObject, live: CatalogObject, managed: M
     default:
       for (const key of Object.keys({ ...expected.props, ...live.props })) {
         if (key === "owner" || key === "acl" || same(expected.props[key], live.props[key])) continue;
-        findings.push(finding(expected, `${key} is ${JSON.stringify(live.props[key] ?? null)}, expected ${JSON.stringify(expected.props[key] ?? null)}`, { kind: "refuse" }));
+        findings.push(finding(expected, `${key} is ${shown(live.props[key])}, expected ${shown(expected.props[key])}`, { kind: "refuse" }));
       }
   }
   return findings;
