@@ -10,6 +10,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { AdminGrant, CUSTOM_ACCESS_TOKEN_HOOK_URI, grantResourceName, HOOK_GRANTS, MIGRATION_VERSIONS } from "./adminSurface";
+import { migrationFingerprints } from "./expectedSchema";
 import { MigrationFile } from "./migrations";
 import { CronJob, ExpectedSchema, Extension, Grant, Migration, Schema } from "./postgres";
 import { AuthHook, PostgrestConfig, Project } from "./supabase";
@@ -272,7 +273,11 @@ export class AnalyticsFoundation extends pulumi.ComponentResource {
     if (!expectedSchema) return undefined;
     const newest = [...migrations.values()].at(-1);
     const managedGrants = this.args.grants.map(({ role, privilege, objectType, object }) => ({ role, privilege, objectType, object }));
-    return new Schema("schema", { connection: this.connection, expected: expectedSchema, managedGrants }, this.databaseOptions(newest ? [newest] : []));
+    return new Schema(
+      "schema",
+      { connection: this.connection, expected: expectedSchema, managedGrants, migrations: migrationFingerprints(this.args.migrations) },
+      this.databaseOptions(newest ? [newest] : []),
+    );
   }
 
   /** The 30-minute refresh: needs pg_cron and the refresh function. */

@@ -51,9 +51,9 @@ export function readMigrations(dir: string): MigrationFile[] {
 }
 
 /** The expected schema beside the migrations folder (sql/schema.json), or a RunError naming the fix. */
-export function readStackExpectedSchema(dir: string, migrations: readonly MigrationFile[]): ExpectedSchema {
+export function readStackExpectedSchema(dir: string): ExpectedSchema {
   try {
-    return readExpectedSchema(expectedSchemaPath(path.resolve(PROJECT_ROOT, dir)), migrations);
+    return readExpectedSchema(expectedSchemaPath(path.resolve(PROJECT_ROOT, dir)));
   } catch (error) {
     if (error instanceof ExpectedSchemaError) throw new pulumi.RunError(error.message);
     throw error;
@@ -64,7 +64,7 @@ export function readStackExpectedSchema(dir: string, migrations: readonly Migrat
 export function buildStack(
   config: StackConfig,
   migrations: readonly MigrationFile[] = readMigrations(config.migrationsDir),
-  expectedSchema: ExpectedSchema | undefined = readStackExpectedSchema(config.migrationsDir, migrations),
+  expectedSchema: ExpectedSchema | undefined = readStackExpectedSchema(config.migrationsDir),
 ): StackOutputs {
   const foundation = new AnalyticsFoundation("analytics", {
     target: foundationTarget(config),
@@ -92,5 +92,5 @@ export function buildStack(
 export function runProgram(): StackOutputs {
   const config = parseStackConfig(readStackConfig(), pulumi.getStack());
   const migrations = readMigrations(config.migrationsDir);
-  return buildStack(config, migrations, readStackExpectedSchema(config.migrationsDir, migrations));
+  return buildStack(config, migrations, readStackExpectedSchema(config.migrationsDir));
 }

@@ -24,18 +24,21 @@ import { withDatabase } from "./connection";
 import type { GrantSpec } from "./objectNames";
 import { CommonInputs, connectionFailures, diffProperties, PostgresArgs, POSTGRES_SECRETS, STORED_ONLY_KEYS } from "./providerInputs";
 import { readCatalog } from "./schemaCatalog";
-import { aclRepairs, catalogScope, compareSchema, ExpectedSchema, Finding } from "./schemaDrift";
+import { aclRepairs, catalogScope, compareSchema, ExpectedSchema, Finding, staleExpectedSchema } from "./schemaDrift";
 
 export interface SchemaArgs extends PostgresArgs {
   /** The expected schema (sql/schema.json, infra/expectedSchema.ts). */
   expected: pulumi.Input<ExpectedSchema>;
   /** Privileges owned by Grant resources (the admin surface): not compared here. */
   managedGrants: pulumi.Input<pulumi.Input<GrantSpec>[]>;
+  /** The stack's migrations, `<version> <sha256>` each: the expected schema must be generated from exactly these. */
+  migrations: pulumi.Input<pulumi.Input<string>[]>;
 }
 
 export interface SchemaInputs extends CommonInputs {
   expected: ExpectedSchema;
   managedGrants: GrantSpec[];
+  migrations: string[];
   /** One line per difference; declared empty, read reports what it finds. */
   drift: string[];
   /** The security-relevant lines of drift (the policy pack's input). */
@@ -44,7 +47,7 @@ export interface SchemaInputs extends CommonInputs {
 
 export type SchemaOutputs = SchemaInputs;
 
-const DIFF_KEYS = ["expected", "managedGrants", "drift", ...STORED_ONLY_KEYS];
+const DIFF_KEYS = ["expected", "managedGrants", "migrations", "drift", ...STORED_ONLY_KEYS];
 
 /** How a refused finding reads in up's error. */
 const REFUSAL_FIX = "it holds data (or defines what does): write a migration that changes it, then run `npm run gen:schema`";
@@ -115,6 +118,7 @@ export const schemaProvider: pulumi.dynamic.ResourceProvider<SchemaInputs, Schem
       const expected = inputs.expected as Partial<ExpectedSchema> | undefined;
       const shape = expected && Array.isArray(expected.objects) && Array.isArray(expected.ownedSchemas) && Array.isArray(expected.migrations);
       failures.push(...failure("expected", shape ? undefined : "required: the expected schema (sql/schema.json: migrations, ownedSchemas, objects)"));
+      if (shape && !isUnknown(inputs.migrations)) failures.push(...failure("expected", staleExpectedSchema(inputs.expected, inputs.migrations ?? [])));
     }
     // What the last read found is what this update repairs: the policy pack sees it in the preview.
     const found = olds?.drift?.length ? (olds.securityDrift ?? []) : [];

@@ -497,3 +497,17 @@ export function aclRepairs(expected: ExpectedSchema, live: readonly CatalogObjec
 }
 
 export { schemaOf };
+
+/** Why an expected schema does not fit the stack's migrations (`<version> <sha256>` each), or undefined. */
+export function staleExpectedSchema(expected: ExpectedSchema, migrations: readonly string[]): string | undefined {
+  if (JSON.stringify(expected.migrations) === JSON.stringify(migrations)) return undefined;
+  const recorded = new Set(expected.migrations);
+  const current = new Set(migrations);
+  const differing = [...migrations.filter((entry) => !recorded.has(entry)), ...expected.migrations.filter((entry) => !current.has(entry))].map(
+    (entry) => entry.split(" ")[0],
+  );
+  return (
+    `the expected schema (sql/schema.json) was generated from other migrations than the stack's ` +
+    `(differing: ${[...new Set(differing)].sort().join(", ") || "their order"}): run \`npm run gen:schema\` and commit the result`
+  );
+}

@@ -2,15 +2,15 @@
 // Pulumi's runtime and dynamic-provider plugin) against the cron database of a cluster of its own, then
 // redeployed, drifted, extended and tampered with.
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { Client } from "pg";
 import { ADMIN_GRANTS, ALL_GRANTS, ANALYTICS_VIEWS, grantResourceName } from "../../infra/adminSurface";
-import { loadMigrations, MIGRATIONS_DIR } from "../../infra/migrations";
+import { loadMigrations } from "../../infra/migrations";
 import { withClient } from "../support/db";
 import { deploy, DeployError, DeployState, refresh } from "../support/deploy";
 import { ADMIN_USER_ID, attempt, Caller, CALLER_NAMES, MEMBER_USER_ID, NO_ROLE_USER_ID } from "../support/securityMatrix";
 import { OwnCluster, startOwnCluster } from "../e2e/ownCluster";
+import { copyMigrations, regenerateExpectedSchema } from "../support/migrationsCopy";
 
 const VERSIONS = loadMigrations().map((migration) => migration.version);
 /** Starting a cluster of its own (initdb and the bootstrap) on a busy machine. */
@@ -25,12 +25,6 @@ function expectedForAdminFunction(caller: Caller): "data" | "42501" {
   return caller === "admin" ? "data" : "42501";
 }
 
-function copyMigrations(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "migrations-"));
-  for (const file of fs.readdirSync(MIGRATIONS_DIR)) fs.copyFileSync(path.join(MIGRATIONS_DIR, file), path.join(dir, file));
-  return dir;
-}
-
 async function query<T>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
   return withClient(url, async (client) => (await client.query(sql, params)).rows as T[]);
 }
@@ -39,7 +33,7 @@ describe("deploying target postgres end to end", () => {
   let database: OwnCluster;
   let url: string;
   let state: DeployState;
-  const migrationsDir = copyMigrations();
+  const migrationsDir = copyMigrations("migrations");
 
   beforeAll(async () => {
     database = await startOwnCluster();
@@ -47,7 +41,7 @@ describe("deploying target postgres end to end", () => {
   }, CLUSTER_START_TIMEOUT);
   afterAll(async () => {
     database?.stop();
-    fs.rmSync(migrationsDir, { recursive: true, force: true });
+    fs.rmSync(path.dirname(migrationsDir), { recursive: true, force: true });
   });
 
   it("first deploy on a fresh bootstrapped database creates everything", async () => {
@@ -60,6 +54,7 @@ describe("deploying target postgres end to end", () => {
         ...VERSIONS.map((version) => `migration-${version}`),
         ...ALL_GRANTS.map(grantResourceName),
         "cron-refresh-analytics-views",
+        "schema",
       ].sort(),
     );
     expect(result.outputs).toMatchObject({ target: "postgres", migrationVersions: VERSIONS, refreshSchedule: "*/30 * * * *", databaseUrl: "[secret]" });
@@ -190,8 +185,13 @@ describe("deploying target postgres end to end", () => {
       path.join(migrationsDir, "29990301000000_track_title_index.sql"),
       "-- 29990301000000_track_title_index.sql: lookups of tracks by title.\ncreate index if not exists tracks_title_idx on public.tracks (title);\n",
     );
+    await regenerateExpectedSchema(migrationsDir, { adminUrl: database.adminUrl, deployerUrl: database.url });
     const result = await deploy({ databaseUrl: url, config: { migrationsDir }, state });
-    expect(result.changes).toEqual([{ name: "migration-29990301000000", type: "pulumi-nodejs:dynamic/postgres:Migration", op: "create" }]);
+    // The expected schema now holds the new index: the Schema resource takes it in.
+    expect(result.changes).toEqual([
+      { name: "migration-29990301000000", type: "pulumi-nodejs:dynamic/postgres:Migration", op: "create" },
+      { name: "schema", type: "pulumi-nodejs:dynamic/postgres:Schema", op: "update" },
+    ]);
     expect(result.outputs.migrationVersions).toEqual([...VERSIONS, "29990301000000"]);
     state = result.state;
   }, DEPLOY_TIMEOUT);

@@ -2,7 +2,7 @@
 // (as the demoted `postgres`), with the drift lines the Schema resource must report for each.
 // Shared by the provider test (tests/postgres/schema.test.ts) and the end-to-end test.
 import { expectedSchemaPath, readExpectedSchema } from "../../infra/expectedSchema";
-import { loadMigrations, MIGRATIONS_DIR } from "../../infra/migrations";
+import { MIGRATIONS_DIR } from "../../infra/migrations";
 
 export interface SchemaEdit {
   name: string;
@@ -23,7 +23,7 @@ export interface RefusedEdit {
   undo: string;
 }
 
-const EXPECTED = readExpectedSchema(expectedSchemaPath(MIGRATIONS_DIR), loadMigrations());
+const EXPECTED = readExpectedSchema(expectedSchemaPath(MIGRATIONS_DIR));
 
 /** The tables, then the materialized views, of schema analytics: the report's order. */
 function analyticsRelations(): string[] {
