@@ -34,6 +34,29 @@ async function readDrift(outs: SchemaOutputs): Promise<SchemaOutputs> {
   return (await schemaProvider.read!("schema", outs)).props as SchemaOutputs;
 }
 
+describe("Schema: check", () => {
+  it("refuses an expected schema generated from other migrations, naming them and the fix", async () => {
+    const inputs = inputsFor("postgresql://postgres:postgres@127.0.0.1:5432/postgres");
+    const newer = { ...inputs, migrations: [...inputs.migrations, "29990101000000 0000"] };
+    const checked = await schemaProvider.check!({} as SchemaInputs, newer);
+    expect(checked.failures).toEqual([
+      {
+        property: "expected",
+        reason: expect.stringMatching(/generated from other migrations than the stack's \(differing: 29990101000000\): run `npm run gen:schema`/),
+      },
+    ]);
+    expect((await schemaProvider.check!({} as SchemaInputs, inputs)).failures).toEqual([]);
+  });
+
+  it("carries the security-relevant lines of the last read into the preview, and only after a read found drift", async () => {
+    const inputs = inputsFor("postgresql://postgres:postgres@127.0.0.1:5432/postgres");
+    const found = { ...inputs, drift: ["a", "b"], securityDrift: ["b"] };
+    expect((await schemaProvider.check!(found, inputs)).inputs?.securityDrift).toEqual(["b"]);
+    // The inputs an update stored (drift declared empty) carry nothing into the next preview.
+    expect((await schemaProvider.check!({ ...inputs, securityDrift: ["b"] }, inputs)).inputs?.securityDrift).toEqual([]);
+  });
+});
+
 describe("Schema: the objects the migrations own, against sql/schema.json", () => {
   const database = useFreshDatabase("pg_schema");
 
