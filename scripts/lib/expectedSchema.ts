@@ -5,7 +5,7 @@
 // types, and the triggers and policies they put on them).
 import { Client } from "pg";
 import type { MigrationFile } from "../../infra/migrations";
-import { CatalogObject, ExpectedSchema, isPlatformSchema, objectKey, readCatalog } from "../../infra/postgres";
+import { CatalogObject, ExpectedSchema, isPlatformSchema, OBJECT_KINDS, objectKey, readCatalog } from "../../infra/postgres";
 import { migrationFingerprints } from "../../infra/expectedSchema";
 import { createFreshDatabase, LocalCluster, withClient } from "./localCluster";
 
@@ -17,6 +17,14 @@ async function snapshot(client: Client): Promise<{ schemas: string[]; objects: C
   const schemas = (await client.query<{ nspname: string }>(SCHEMAS_SQL)).rows.map((row) => row.nspname).filter((name) => !isPlatformSchema(name));
   const eventTriggers = (await client.query<{ evtname: string }>(EVENT_TRIGGERS_SQL)).rows.map((row) => row.evtname);
   return { schemas, objects: await readCatalog(client, { schemas, objects: eventTriggers }) };
+}
+
+/** The file's order: by kind (schemas, types, tables, … as OBJECT_KINDS lists them), then relation, then name. */
+function readingOrder(a: CatalogObject, b: CatalogObject): number {
+  const place = (object: CatalogObject) => `${object.parent ?? object.name}\u0000${object.name}`;
+  const [x, y] = [place(a), place(b)];
+  // Code-point order: the same on every machine, whatever its locale.
+  return OBJECT_KINDS.indexOf(a.kind) - OBJECT_KINDS.indexOf(b.kind) || (x < y ? -1 : x > y ? 1 : 0);
 }
 
 async function applyMigrations(client: Client, migrations: readonly MigrationFile[]): Promise<void> {
@@ -47,7 +55,7 @@ export async function generateExpectedSchema(cluster: Pick<LocalCluster, "adminU
     const existed = new Set(before.objects.map(objectKey));
     const ownedSchemas = after.schemas.filter((schema) => !before.schemas.includes(schema));
     const objects = after.objects.filter((object) => (object.schema !== undefined && ownedSchemas.includes(object.schema)) || !existed.has(objectKey(object)));
-    return { migrations: migrationFingerprints(migrations), ownedSchemas, objects };
+    return { migrations: migrationFingerprints(migrations), ownedSchemas, objects: objects.sort(readingOrder) };
   } finally {
     await database.drop();
   }
