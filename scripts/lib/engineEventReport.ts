@@ -10,7 +10,7 @@
 // Dynamic providers report no detailedDiff and usually no `diffs`, so property-level live vs
 // declared values come from comparing old.outputs with new.inputs.
 import { isDeepStrictEqual } from "node:util";
-import type { DiagnosticEvent, EngineEvent, OpMap, OpType, PolicyEvent, StepEventMetadata } from "@pulumi/pulumi/automation";
+import type { DiagnosticEvent, EngineEvent, OpMap, OpType, PolicyEvent, StepEventMetadata, SummaryEvent } from "@pulumi/pulumi/automation";
 import { schemaDriftMessage } from "./schemaDriftReport";
 import { maskSecrets, SECRET_PLACEHOLDER } from "./secretMask";
 
@@ -72,6 +72,7 @@ export interface EngineReport {
   warnings: DiagnosticMessage[];
   /** The engine's own counts (summaryEvent.resourceChanges), when it sent one. */
   summary?: OpMap;
+  /** The packs that ran, name to version (summaryEvent `PolicyPacks`). */
   policyPacks?: Record<string, string>;
 }
 
@@ -253,11 +254,14 @@ export class EngineEventCollector {
     if (event.policyEvent) this.onPolicy(event.policyEvent);
     if (event.summaryEvent) {
       this.summary = event.summaryEvent.resourceChanges;
-      this.policyPacks = event.summaryEvent.policyPacks;
+      this.policyPacks = summaryPolicyPacks(event.summaryEvent);
     }
   };
 
   private onStep(metadata: StepEventMetadata): void {
+    // The engine's own steps on a default provider (its inputs are the stack config) are internal:
+    // not counted as changes, so --expect-no-changes passes (pkg/engine/update.go isInternalStep).
+    if (isDefaultProvider(metadata.urn)) return;
     if (metadata.op === "refresh") {
       this.refreshing.add(metadata.urn);
       return;
@@ -409,6 +413,22 @@ export class EngineEventCollector {
       ...(this.policyPacks ? { policyPacks: this.policyPacks } : {}),
     };
   }
+}
+
+/**
+ * The summary's policy packs under the key the CLI writes: `PolicyPacks`
+ * (sdk/go/common/apitype/events.go SummaryEvent, `json:"PolicyPacks"`, kept PascalCase for
+ * compatibility); the Node SDK's type names it `policyPacks`, a key no CLI sends.
+ */
+function summaryPolicyPacks(summary: SummaryEvent): Record<string, string> | undefined {
+  return (summary as SummaryEvent & { PolicyPacks?: Record<string, string> }).PolicyPacks;
+}
+
+/** A default provider (`pulumi:providers:<pkg>` named default*), as sdk/go/common/providers/reference.go IsDefaultProvider tells it. */
+export function isDefaultProvider(urn: string): boolean {
+  const [, , qualifiedType = "", name = ""] = urn.split("::");
+  const type = qualifiedType.split("$").pop() ?? "";
+  return /^pulumi:providers:[^:]+$/.test(type) && name.startsWith("default");
 }
 
 /**

@@ -23,6 +23,10 @@ returns void
 language plpgsql
 set search_path = ''
 as $$
+declare
+  -- Named, and so not a literal in the statements below: the table does not exist when
+  -- plpgsql_check (supabase db lint) checks the body, and it checks literal dynamic SQL too.
+  saved_table constant text := 'pg_temp.saved_privileges';
 begin
   -- Not `on commit drop`: a file applied statement by statement (psql) keeps it until restore.
   create temp table if not exists saved_privileges (
@@ -32,19 +36,21 @@ begin
     acl aclitem[],
     primary key (kind, identity)
   );
-  truncate pg_temp.saved_privileges;
-  insert into pg_temp.saved_privileges (kind, identity, saved_oid, acl)
-  select case when c.relkind = 'S' then 'sequence' else 'table' end, c.oid::regclass::text, c.oid, c.relacl
-    from pg_catalog.pg_class as c
-    join pg_catalog.pg_namespace as n on n.oid = c.relnamespace
-   where n.nspname = any (schemas)
-     and c.relkind in ('r', 'p', 'v', 'm', 'f', 'S')
-  union all
-  select 'function', p.oid::regprocedure::text, p.oid, p.proacl
-    from pg_catalog.pg_proc as p
-    join pg_catalog.pg_namespace as n on n.oid = p.pronamespace
-   where n.nspname = any (schemas)
-     and p.prokind in ('f', 'p');
+  execute pg_catalog.format('truncate %s', saved_table);
+  execute pg_catalog.format($sql$
+    insert into %s (kind, identity, saved_oid, acl)
+    select case when c.relkind = 'S' then 'sequence' else 'table' end, c.oid::regclass::text, c.oid, c.relacl
+      from pg_catalog.pg_class as c
+      join pg_catalog.pg_namespace as n on n.oid = c.relnamespace
+     where n.nspname = any ($1)
+       and c.relkind in ('r', 'p', 'v', 'm', 'f', 'S')
+    union all
+    select 'function', p.oid::regprocedure::text, p.oid, p.proacl
+      from pg_catalog.pg_proc as p
+      join pg_catalog.pg_namespace as n on n.oid = p.pronamespace
+     where n.nspname = any ($1)
+       and p.prokind in ('f', 'p')
+  $sql$, saved_table) using schemas;
 end
 $$;
 
@@ -54,49 +60,53 @@ language plpgsql
 set search_path = ''
 as $$
 declare
-  saved record;
+  saved_table constant text := 'pg_temp.saved_privileges';  -- see analytics.save_privileges()
+  saved_kind text;
+  saved_identity text;
+  saved_oid oid;
+  saved_acl aclitem[];
   current_oid oid;
   owner_oid oid;
   current_acl aclitem[];
   default_kind "char";
   entry record;
 begin
-  if pg_catalog.to_regclass('pg_temp.saved_privileges') is null then
+  if pg_catalog.to_regclass(saved_table) is null then
     raise exception 'analytics.restore_privileges(): nothing saved in this session'
       using errcode = '55000', hint = 'Call analytics.save_privileges() before the first drop, in the same session.';
   end if;
-  for saved in select * from pg_temp.saved_privileges order by kind, identity loop
-    if saved.kind = 'function' then
-      current_oid := pg_catalog.to_regprocedure(saved.identity);
+  for saved_kind, saved_identity, saved_oid, saved_acl in execute pg_catalog.format('select kind, identity, saved_oid, acl from %s order by kind, identity', saved_table) loop
+    if saved_kind = 'function' then
+      current_oid := pg_catalog.to_regprocedure(saved_identity);
       select p.proowner, p.proacl into owner_oid, current_acl from pg_catalog.pg_proc as p where p.oid = current_oid;
     else
-      current_oid := pg_catalog.to_regclass(saved.identity);
+      current_oid := pg_catalog.to_regclass(saved_identity);
       select c.relowner, c.relacl into owner_oid, current_acl from pg_catalog.pg_class as c where c.oid = current_oid;
     end if;
     -- Kept in place (same oid) or gone for good: nothing to restore.
-    continue when current_oid is null or current_oid = saved.saved_oid;
+    continue when current_oid is null or current_oid = saved_oid;
     -- A null ACL means the kind's defaults (PUBLIC may execute a function).
-    default_kind := case saved.kind when 'function' then 'f' when 'sequence' then 's' else 'r' end;
+    default_kind := case saved_kind when 'function' then 'f' when 'sequence' then 's' else 'r' end;
     for entry in
       select distinct a.grantee
         from pg_catalog.aclexplode(coalesce(current_acl, pg_catalog.acldefault(default_kind, owner_oid))) as a
        where a.grantee <> owner_oid
     loop
-      execute pg_catalog.format('revoke all on %s %s from %s', saved.kind, saved.identity,
+      execute pg_catalog.format('revoke all on %s %s from %s', saved_kind, saved_identity,
         case when entry.grantee = 0 then 'public' else entry.grantee::regrole::text end);
     end loop;
     for entry in
       select a.grantee, a.privilege_type, a.is_grantable
-        from pg_catalog.aclexplode(coalesce(saved.acl, pg_catalog.acldefault(default_kind, owner_oid))) as a
+        from pg_catalog.aclexplode(coalesce(saved_acl, pg_catalog.acldefault(default_kind, owner_oid))) as a
        where a.grantee <> owner_oid
     loop
-      execute pg_catalog.format('grant %s on %s %s to %s%s', entry.privilege_type, saved.kind, saved.identity,
+      execute pg_catalog.format('grant %s on %s %s to %s%s', entry.privilege_type, saved_kind, saved_identity,
         case when entry.grantee = 0 then 'public' else entry.grantee::regrole::text end,
         case when entry.is_grantable then ' with grant option' else '' end);
     end loop;
   end loop;
   -- A temp table of these two functions; no client reads it.
-  drop table pg_temp.saved_privileges;
+  execute pg_catalog.format('drop table %s', saved_table);
 end
 $$;
 

@@ -1,12 +1,16 @@
 // `pulumi up --policy-pack policy` through the test engine: the pack runs in Pulumi's policy
-// runtime (the analyzer plugin) and is consulted over gRPC during the preview that `up` runs
-// first. The real stack passes it; a mandatory violation stops the update before any step.
+// runtime (the analyzer plugin) and is consulted over gRPC. `pulumi up` previews first, so a
+// mandatory violation stops it before any step; `up --skip-preview` (how the Automation API and
+// pulumi/actions run `up`) applies the steps and only then hears the stack policies.
+import * as fs from "node:fs";
 import { createFreshDatabase, FreshDatabase, withClient } from "../support/db";
 import { PolicyAnalyzer } from "../support/engine/policy";
+import { anonReachesAnalytics, migrationsWithAnonGrant } from "./anonMigration";
+import { startOwnCluster } from "./ownCluster";
 import { engineFailure, postgresStack, StackEngine } from "./stackEngine";
 
-/** Guards against a hung runtime; not a measurement. */
-const RUN_TIMEOUT = 240_000;
+/** Guards against a hung runtime (and a cluster start on a busy machine); not a measurement. */
+const RUN_TIMEOUT = 300_000;
 
 describe("the policy pack gating up", () => {
   let database: FreshDatabase;
@@ -47,6 +51,29 @@ describe("the policy pack gating up", () => {
         (await client.query("select to_regnamespace('supabase_migrations') is not null or to_regnamespace('analytics') is not null as touched")).rows[0].touched,
       );
       expect(touched).toBe(false);
+    },
+    RUN_TIMEOUT,
+  );
+
+  it(
+    "up --skip-preview applies every step before AnalyzeStack refuses an anon-granting migration",
+    async () => {
+      // Steps reach the database here: a cluster of its own (pg_cron works in one database only).
+      const cluster = await startOwnCluster();
+      const skipStack = postgresStack(cluster.url);
+      const migrationsDir = migrationsWithAnonGrant();
+      try {
+        const error = await engineFailure(skipStack.engine({ migrationsDir }, { policy }).up({ skipPreview: true }));
+        expect(error.policy.filter((diagnostic) => diagnostic.mandatory).map((diagnostic) => diagnostic.policy)).toEqual(["supabase-analytics-sql-security"]);
+        // The real order: the grant is already in the database, and in the state, when the job fails.
+        expect(await anonReachesAnalytics(cluster.url)).toBe(true);
+        expect(error.changes).toContainEqual({ name: "migration-29990101000000", type: "pulumi-nodejs:dynamic/postgres:Migration", op: "create" });
+        expect(skipStack.stateText()).toContain("migration-29990101000000");
+      } finally {
+        await skipStack.dispose();
+        cluster.stop();
+        fs.rmSync(migrationsDir, { recursive: true, force: true });
+      }
     },
     RUN_TIMEOUT,
   );

@@ -90,12 +90,17 @@ describe("target supabase end to end against the fake Management API", () => {
       const guarded = { protectProject: "true", retainDatabaseObjects: "true" };
       // Resource options only: no step changes anything, the state records them.
       expect((await stack.engine(guarded).up()).changes).toEqual([]);
-      const error = await engineFailure(stack.engine(guarded).destroy());
-      expect(error.message).toMatch(/project is protected/);
+      // `pulumi destroy` previews first: the protected project fails the preview, nothing is deleted.
+      const previewed = await engineFailure(stack.engine(guarded).destroy());
+      expect(previewed.message).toMatch(/project is protected/);
+      expect(previewed.changes).toEqual([]);
       const [project] = [...fake.projects.values()];
+      expect(project.auth).toMatchObject({ hook_custom_access_token_enabled: true });
+      // --skip-preview deletes what it reaches, dependents first: the hook and PostgREST config
+      // through the API, the retained database objects only from the state; the project stays.
+      const error = await engineFailure(stack.engine(guarded).destroy({ skipPreview: true }));
+      expect(error.message).toMatch(/project is protected/);
       expect(project.status).toBe("ACTIVE_HEALTHY");
-      // Deleted in reverse order until the protected project: the hook and PostgREST config
-      // through the API, the retained database objects only from the state.
       expect(error.changes.map((change) => change.name)).toEqual(expect.arrayContaining(["auth-hook-custom-access-token", `cron-refresh-analytics-views`]));
       expect(error.state.resources.filter((resource) => resource.custom).map((resource) => resource.name).sort()).toEqual(["db-password", "project"]);
       const jobs = await withClient(database.url, async (client) => (await client.query("select 1 from cron.job where jobname = 'refresh-analytics-views'")).rowCount);

@@ -4,12 +4,14 @@ import { CommandError } from "@pulumi/pulumi/automation";
 import {
   EngineEventCollector,
   exitCodeFor,
+  isDefaultProvider,
   propertyDifferences,
   reportFromEvents,
   UNKNOWN_VALUE,
 } from "../../scripts/lib/engineEventReport";
 import { formatReportJson, formatReportMarkdown, formatReportText } from "../../scripts/lib/reportFormat";
 import {
+  configChangeStream,
   CRON_JOB,
   deletedProjectStream,
   DEV_RESOURCES,
@@ -40,6 +42,24 @@ function drift(events: EngineEvent[], commandError?: unknown) {
 }
 
 describe("drift report", () => {
+  test("the summary's policy packs are read under the key the CLI writes (PolicyPacks)", () => {
+    expect(drift(noDriftStream()).policyPacks).toEqual({ "supabase-analytics": "v0.1.0" });
+  });
+
+  test("a config change that only updates the default provider is not drift (as --expect-no-changes passes)", () => {
+    const report = drift(configChangeStream());
+    expect(report.status).toBe("in-sync");
+    expect(report.changes).toEqual([]);
+    expect(exitCodeFor(report)).toBe(0);
+  });
+
+  test("only default providers are the engine's own: an explicit provider's update still counts", () => {
+    expect(isDefaultProvider("urn:pulumi:dev::supabase-analytics::pulumi:providers:pulumi-nodejs::default")).toBe(true);
+    expect(isDefaultProvider("urn:pulumi:dev::supabase-analytics::pulumi:providers:random::default_4_21_2")).toBe(true);
+    expect(isDefaultProvider("urn:pulumi:dev::supabase-analytics::pulumi:providers:random::mine")).toBe(false);
+    expect(isDefaultProvider("urn:pulumi:dev::supabase-analytics::pulumi-nodejs:dynamic/postgres:Grant::default-grant")).toBe(false);
+  });
+
   test("no drift: in sync, exit 0, nothing listed", () => {
     const report = drift(noDriftStream());
     expect(report.status).toBe("in-sync");

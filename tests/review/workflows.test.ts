@@ -1,5 +1,6 @@
-// Every GitHub workflow, parsed: the Node line of package.json engines and .ci/run, the policy pack on every Pulumi operation, no secret
-// printed, and only npm scripts that package.json defines.
+// Every GitHub workflow, parsed: the Node line of package.json engines and .ci/run, the tests run
+// through .ci/run (one install script for PostgreSQL and its extensions), the policy pack on every
+// Pulumi operation, no secret printed, and only npm scripts that package.json defines.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
@@ -11,6 +12,8 @@ const PACKAGE_JSON = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.js
 const PACKAGE_SCRIPTS = Object.keys(PACKAGE_JSON.scripts);
 // The one Node line: engines says `^24`, .ci/run installs `NODE_MAJOR=24`; the workflows must agree.
 const NODE_MAJOR = /^\^(\d+)$/.exec(PACKAGE_JSON.engines.node)?.[1];
+/** How a workflow runs the tests: the same entry point as CI everywhere. */
+const CI_RUN = "bash .ci/run";
 const CI_NODE_MAJOR = /^readonly NODE_MAJOR=(\d+)$/m.exec(fs.readFileSync(path.join(REPO_ROOT, ".ci/run"), "utf8"))?.[1];
 
 interface Step {
@@ -117,6 +120,14 @@ describe.each(workflows)("%s", (_file, workflow) => {
     }
   });
 
+  test("tests run through .ci/run, which installs PostgreSQL; no step installs packages or runs npm test itself", () => {
+    for (const step of steps(workflow)) {
+      const script = step.run ?? "";
+      expect({ script, installs: /\bapt(-get)?\b|postgresql-1\d/.test(script) }).toEqual({ script, installs: false });
+      expect({ script, npmTest: /\bnpm (test|run test)\b/.test(script) }).toEqual({ script, npmTest: false });
+    }
+  });
+
   test("refers only to npm scripts that package.json defines", () => {
     for (const step of steps(workflow)) {
       for (const match of (step.run ?? "").matchAll(NPM_SCRIPT)) {
@@ -135,15 +146,13 @@ test("npm run drift and npm run preview run the repository's policy pack", () =>
 describe("what each workflow is for", () => {
   const byFile = new Map(workflows);
 
-  test("preview: pull requests; npm ci, npm test, then preview of dev and prod, posted as a comment", () => {
+  test("preview: pull requests; .ci/run (install, npm ci, npm test), then preview of dev and prod, posted as a comment", () => {
     const workflow = byFile.get("preview.yml")!;
     expect(Object.keys(workflow.on as object)).toEqual(["pull_request"]);
     const runs = steps(workflow).map((step) => step.run ?? "");
-    const ci = runs.findIndex((run) => /\bnpm ci\b/.test(run));
-    const test = runs.findIndex((run) => /\bnpm test\b/.test(run));
+    const test = runs.findIndex((run) => run.trim() === CI_RUN);
     const preview = runs.findIndex((run) => /\bnpm run preview\b/.test(run));
-    expect(ci).toBeGreaterThanOrEqual(0);
-    expect(test).toBeGreaterThan(ci);
+    expect(test).toBeGreaterThanOrEqual(0);
     expect(preview).toBeGreaterThan(test);
     expect(runs[preview]).toMatch(/for stack in dev prod/);
     expect(runs.join("\n")).toMatch(/gh pr comment/);
@@ -168,9 +177,31 @@ describe("what each workflow is for", () => {
     expect(jobs.staging.needs).toBe("dev");
     expect(jobs.prod.needs).toBe("staging");
     expect(jobs.prod.environment).toBe("prod");
+    expect(jobs.test.steps!.map((step) => step.run).filter(Boolean)).toEqual([CI_RUN]);
     for (const stack of ["dev", "staging", "prod"]) {
-      const up = jobs[stack].steps!.find((step) => step.uses?.startsWith("pulumi/actions@"));
-      expect(up?.with).toMatchObject({ command: "up", "stack-name": stack, policyPacks: "policy" });
+      // The pack judges the whole stack in a preview before `up` (the Automation API's
+      // --skip-preview) applies anything: tests/e2e/deployWorkflow.test.ts runs these commands.
+      const pulumi = jobs[stack].steps!.filter((step) => step.uses?.startsWith("pulumi/actions@")).map((step) => step.with);
+      expect(pulumi).toEqual([
+        { command: "preview", "stack-name": stack, policyPacks: "policy" },
+        { command: "up", "stack-name": stack, policyPacks: "policy" },
+      ]);
     }
+  });
+});
+
+describe("one install script", () => {
+  const ciRun = fs.readFileSync(path.join(REPO_ROOT, ".ci/run"), "utf8");
+  const install = fs.readFileSync(path.join(REPO_ROOT, ".ci/install-postgres"), "utf8");
+
+  test(".ci/run installs PostgreSQL through .ci/install-postgres and nothing else", () => {
+    expect(ciRun).toMatch(/^bash \.ci\/install-postgres$/m);
+    expect(ciRun).not.toMatch(/\bapt(-get)?\b/);
+  });
+
+  test(".ci/install-postgres installs PostgreSQL 15, pg_cron and plpgsql_check (supabase db lint needs it)", () => {
+    const packages = /^readonly PACKAGES=\(([^)]*)\)$/m.exec(install)?.[1].split(/\s+/);
+    expect(packages).toEqual(["postgresql-15", "postgresql-15-cron", "postgresql-15-plpgsql-check"]);
+    expect(install).toMatch(/apt-get install -y -qq "\$\{PACKAGES\[@\]\}"/);
   });
 });

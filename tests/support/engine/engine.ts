@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import * as path from "node:path";
 import { Diagnostic, PolicyAnalyzer } from "./policy";
 import { configEnvironment, programLaunch, ProgramLaunch, stackConfig } from "./project";
-import { DynamicProviderPlugin, ProviderError, RANDOM_PASSWORD_TYPE, RandomPasswordStandIn, ResourceProvider, ResourceRef } from "./providers";
+import { DynamicProviderPlugin, InitError, ProviderError, RANDOM_PASSWORD_TYPE, RandomPasswordStandIn, ResourceProvider, ResourceRef } from "./providers";
 import { DeployState, readStateFile, StateResource, writeStateFile } from "./state";
 import { DeploymentStopped, LogEntry, MonitorServer, Registration, RegistrationAnswer } from "./monitor";
 import { differingKeys, isSecret, markSecrets, Props, PROVIDER_KEY, reveal, revealProps, sameValue, withoutInternalKeys } from "./wire";
@@ -16,7 +16,7 @@ export type { DeployState, StateResource } from "./state";
 
 const DYNAMIC_PREFIX = "pulumi-nodejs:dynamic/";
 const STACK_TYPE = "pulumi:pulumi:Stack";
-/** `pulumi up`'s default --parallel. */
+/** --parallel: the CLI defaults to 4 × CPUs, 16 on a 4-vCPU CI runner. */
 const DEFAULT_PARALLEL = 16;
 
 export type ChangeOp = "create" | "update" | "replace" | "delete";
@@ -55,7 +55,19 @@ export interface EngineOptions {
   policy?: PolicyAnalyzer;
   /** false sets PULUMI_NODEJS_TRANSPILE_ONLY=true (the runtime then skips ts-node's type check). */
   typeCheck?: boolean;
+  /** `--parallel`: provider calls (reads, steps, deletes) at once, and the program's own limit (default 16). */
   parallel?: number;
+}
+
+export interface UpOptions {
+  /** `--refresh`: read every resource first. */
+  refresh?: boolean;
+  /**
+   * `--skip-preview`, as the Automation API and pulumi/actions run `up`: no preview first, so a
+   * stack policy (AnalyzeStack) judges only after the steps and deletes are applied. Default: skip
+   * unless a policy pack is given (see README.md, "up and its preview").
+   */
+  skipPreview?: boolean;
 }
 
 export interface OperationResult {
@@ -99,6 +111,52 @@ function isError(value: unknown): value is Error {
   return typeof value === "object" && value !== null && typeof (value as Error).message === "string";
 }
 
+/**
+ * At most `limit` tasks at once: the Go engine's step executor runs steps on a pool of
+ * --parallel workers (step_executor.go newStepExecutor/ExecuteParallel). Hand-written rather than
+ * a dependency: a dozen lines, and no change to the shared lock file.
+ */
+export class Slots {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(readonly limit: number) {
+    if (!Number.isInteger(limit) || limit < 1) throw new Error(`parallel must be a whole number of at least 1, not ${limit}`);
+  }
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.running < this.limit) this.running++;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      return await task();
+    } finally {
+      // Hand the slot straight to the next waiter, or give it back.
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
+    }
+  }
+}
+
+/**
+ * Deletes `resources` dependents first, each as soon as everything that depends on it is gone,
+ * up to the pool's limit (the antichains of step_generator.go ScheduleDeletes). A failure stops
+ * the deletes of what the failed one depends on; the others finish. Resolves with the first error.
+ */
+async function deleteInOrder(resources: readonly StateResource[], slots: Slots, remove: (resource: StateResource) => Promise<void>): Promise<Error | undefined> {
+  const done = new Map<string, Promise<void>>();
+  // State order puts each resource after its dependencies: walking it backwards meets dependents first.
+  for (const resource of [...resources].reverse()) {
+    const dependents = resources.filter((other) => other !== resource && (other.dependencies.includes(resource.urn) || other.parent === resource.urn));
+    const waitFor = dependents.map((dependent) => done.get(dependent.urn)).filter((promise): promise is Promise<void> => promise !== undefined);
+    done.set(resource.urn, Promise.all(waitFor).then(() => slots.run(() => remove(resource))));
+  }
+  const outcomes = await Promise.allSettled(done.values());
+  const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === "rejected");
+  if (failed && !isError(failed.reason)) throw failed.reason;
+  return failed?.reason as Error | undefined;
+}
+
 /** One run of the program against the engine: `up` (or preview with dryRun). */
 class Deployment {
   readonly changes: Change[] = [];
@@ -107,6 +165,8 @@ class Deployment {
   readonly policy: Diagnostic[] = [];
   /** Old resources replaced create-before-delete: deleted once every step is done. */
   private readonly replaced: StateResource[] = [];
+  /** URNs of old resources deleted (removed from the program, or replaced delete-first). */
+  private readonly deleted = new Set<string>();
   private failure?: Error;
   stackOutputs: Props = {};
 
@@ -114,6 +174,7 @@ class Deployment {
     private readonly engine: Engine,
     private readonly old: Map<string, StateResource>,
     private readonly dryRun: boolean,
+    private readonly slots: Slots,
   ) {}
 
   get failed(): Error | undefined {
@@ -147,8 +208,9 @@ class Deployment {
     if (urn.split("::")[2] === STACK_TYPE) this.stackOutputs = outputs;
   }
 
-  private record(registration: Registration, urn: string, id: string | undefined, inputs: Props, outputs: Props): void {
+  private record(registration: Registration, urn: string, id: string | undefined, inputs: Props, outputs: Props, initErrors?: string[]): void {
     this.next.push({
+      ...(initErrors && initErrors.length > 0 ? { initErrors } : {}),
       urn,
       type: registration.type,
       name: registration.name,
@@ -165,25 +227,39 @@ class Deployment {
     });
   }
 
+  /** Check, Analyze, then the step itself, in one of the --parallel slots. */
   private async step(registration: Registration, urn: string): Promise<RegistrationAnswer> {
     const provider = await this.engine.providerFor(registration.type);
     const ref: ResourceRef = { urn, type: registration.type, name: registration.name };
     const old = this.old.get(urn);
-    const checked = await provider.check(ref, old ? revealProps(old.inputs) : {}, revealProps(registration.inputs));
-    if (checked.failures.length > 0) {
-      throw new ProviderError("check", registration.name, checked.failures.map((failure) => `${failure.property}: ${failure.reason}`).join("; "));
-    }
-    const inputs = markSecrets(checked.inputs, registration.inputs, []);
-    await this.analyze(registration, urn, inputs);
-    const result = old ? await this.change(provider, ref, registration, old, checked.inputs) : await this.create(provider, ref, checked.inputs);
-    const outputs = markSecrets(result.outputs, inputs, registration.additionalSecretOutputs);
-    this.record(registration, urn, result.id, inputs, outputs);
-    if (result.op) this.changes.push({ name: registration.name, type: registration.type, op: result.op });
-    return { urn, id: result.id, outputs };
+    return this.slots.run(async () => {
+      const checked = await provider.check(ref, old ? revealProps(old.inputs) : {}, revealProps(registration.inputs));
+      if (checked.failures.length > 0) {
+        throw new ProviderError("check", registration.name, checked.failures.map((failure) => `${failure.property}: ${failure.reason}`).join("; "));
+      }
+      const inputs = markSecrets(checked.inputs, registration.inputs, []);
+      await this.analyze(registration, urn, inputs);
+      const op = old ? "update" : "create";
+      try {
+        const result = old ? await this.change(provider, ref, registration, old, checked.inputs) : await this.create(provider, ref, checked.inputs);
+        const outputs = markSecrets(result.outputs, inputs, registration.additionalSecretOutputs);
+        this.record(registration, urn, result.id, inputs, outputs);
+        if (result.op) this.changes.push({ name: registration.name, type: registration.type, op: result.op });
+        return { urn, id: result.id, outputs };
+      } catch (error) {
+        // A partial failure: the object exists, so the state keeps it with its id, properties and
+        // reasons (step.go CreateStep.Apply / UpdateStep.Apply on StatusPartialFailure); the step still fails.
+        if (error instanceof InitError) {
+          this.record(registration, urn, error.id || old?.id, inputs, markSecrets(error.properties, inputs, registration.additionalSecretOutputs), error.reasons);
+          this.changes.push({ name: registration.name, type: registration.type, op });
+        }
+        throw error;
+      }
+    });
   }
 
   private async create(provider: ResourceProvider, ref: ResourceRef, inputs: Props) {
-    // The dynamic provider does not support preview: the engine shows the inputs as outputs.
+    // provider_plugin.go Create: without preview support the inputs are the state (id unknown).
     if (this.dryRun) return { op: "create" as const, id: undefined, outputs: inputs };
     return { op: "create" as const, ...(await provider.create(ref, inputs)) };
   }
@@ -191,20 +267,26 @@ class Deployment {
   private async change(provider: ResourceProvider, ref: ResourceRef, registration: Registration, old: StateResource, inputs: Props) {
     const oldInputs = revealProps(old.inputs);
     const diff = await provider.diff(ref, old.id ?? "", oldInputs, revealProps(old.outputs), inputs);
-    // DIFF_UNKNOWN: the engine compares the old and new inputs itself.
-    const changed = diff.changes ?? differingKeys(oldInputs, inputs).length > 0;
+    // DIFF_UNKNOWN: the engine compares the old and new inputs itself (step_generator.go diffResource).
+    // A resource left with initialization errors gets an update even without a diff, to finish
+    // initialising (step_generator.go continueStepsFromDiff, hasInitErrors).
+    const changed = (diff.changes ?? differingKeys(oldInputs, inputs).length > 0) || (old.initErrors?.length ?? 0) > 0;
     if (!changed) return { op: undefined, id: old.id, outputs: revealProps(old.outputs) };
     if (diff.replaces.length > 0) {
       if (old.protect) throw new ProviderError("replace", ref.name, `${ref.name} is protected; unprotect it (protect: false) to replace it`);
       if (this.dryRun) return { op: "replace" as const, id: undefined, outputs: inputs };
       if (diff.deleteBeforeReplace || registration.deleteBeforeReplace) {
-        await this.engine.deleteResource(old);
+        await this.engine.deleteResource(old, false);
+        this.deleted.add(old.urn);
       } else {
         this.replaced.push(old);
       }
       return { op: "replace" as const, ...(await provider.create(ref, inputs)) };
     }
-    if (this.dryRun) return { op: "update" as const, id: old.id, outputs: { ...revealProps(old.outputs), ...inputs } };
+    // provider_plugin.go Update: a provider without preview support (the dynamic-provider host
+    // never sets supportsPreview) hands back the new inputs as the state; the SDK then resolves
+    // every output that is not an input as unknown (sdk/nodejs/runtime/rpc.ts resolveProperties).
+    if (this.dryRun) return { op: "update" as const, id: old.id, outputs: inputs };
     return { op: "update" as const, id: old.id, outputs: await provider.update(ref, old.id ?? "", revealProps(old.outputs), inputs, oldInputs) };
   }
 
@@ -217,8 +299,21 @@ class Deployment {
     if (mandatory.length > 0) throw new PolicyViolation(mandatory);
   }
 
-  /** After the program: stack policies, then deletes of replaced and removed resources, dependents first. */
+  /**
+   * After the program: deletes of replaced and removed resources, dependents first and in
+   * parallel (a protected one fails, in a preview too: step.go DeleteStep.Apply), then the stack
+   * policies over what the stack now is (deployment_executor.go Execute: performPostSteps, then
+   * step_generator.go AnalyzeResources).
+   */
   async finish(): Promise<void> {
+    const kept = new Set(this.next.map((resource) => resource.urn));
+    const removed = [...this.old.values()].filter((resource) => !kept.has(resource.urn));
+    const failure = await deleteInOrder([...this.replaced, ...removed], this.slots, async (resource) => {
+      await this.engine.deleteResource(resource, this.dryRun, removed.includes(resource));
+      this.deleted.add(resource.urn);
+      if (resource.custom && removed.includes(resource)) this.changes.push({ name: resource.name, type: resource.type, op: "delete" });
+    });
+    if (failure) throw failure;
     const analyzer = this.engine.options.policy;
     if (analyzer) {
       const diagnostics = await analyzer.analyzeStack(this.next);
@@ -226,18 +321,13 @@ class Deployment {
       const mandatory = diagnostics.filter((diagnostic) => diagnostic.mandatory);
       if (mandatory.length > 0) throw new PolicyViolation(mandatory);
     }
-    const kept = new Set(this.next.map((resource) => resource.urn));
-    const removed = [...this.old.values()].filter((resource) => !kept.has(resource.urn));
-    for (const resource of [...this.replaced, ...removed].reverse()) {
-      if (!this.dryRun) await this.engine.deleteResource(resource);
-      if (resource.custom && removed.includes(resource)) this.changes.push({ name: resource.name, type: resource.type, op: "delete" });
-    }
   }
 
-  /** The state after a failure: what finished is recorded, what was not reached keeps its old state. */
+  /** The state after a failure: what finished is recorded, what was deleted is gone, the rest keeps its old state. */
   partialState(): DeployState {
     const recorded = new Set(this.next.map((resource) => resource.urn));
-    return { resources: [...this.next, ...[...this.old.values()].filter((resource) => !recorded.has(resource.urn))] };
+    const untouched = [...this.old.values()].filter((resource) => !recorded.has(resource.urn) && !this.deleted.has(resource.urn));
+    return { resources: [...this.next, ...untouched] };
   }
 }
 
@@ -287,10 +377,14 @@ export class Engine {
     return this.plugin;
   }
 
-  async deleteResource(resource: StateResource): Promise<void> {
+  /**
+   * A delete step (step.go DeleteStep.Apply): a protected resource fails it, in a preview too,
+   * unless it is being replaced (protect was checked then); a preview calls no provider.
+   */
+  async deleteResource(resource: StateResource, dryRun = false, checkProtect = true): Promise<void> {
     if (!resource.custom) return;
-    if (resource.protect) throw new ProviderError("delete", resource.name, `${resource.name} is protected; set protect: false and run up before deleting it`);
-    if (resource.retainOnDelete) return;
+    if (checkProtect && resource.protect) throw new ProviderError("delete", resource.name, `${resource.name} is protected; set protect: false and run up before deleting it`);
+    if (dryRun || resource.retainOnDelete) return;
     const provider = await this.providerFor(resource.type);
     await provider.delete({ urn: resource.urn, type: resource.type, name: resource.name }, resource.id ?? "", revealProps(resource.outputs), revealProps(resource.inputs));
   }
@@ -347,35 +441,58 @@ export class Engine {
     }
   }
 
-  /** Reads every custom resource through its provider: the refreshed state and what drifted. */
-  private async refreshState(state: DeployState): Promise<{ state: DeployState; drift: Drift[] }> {
-    const drift: Drift[] = [];
-    const resources: StateResource[] = [];
-    for (const resource of state.resources) {
-      if (!resource.custom) {
-        resources.push(resource);
-        continue;
-      }
-      const provider = await this.providerFor(resource.type);
-      const ref = { urn: resource.urn, type: resource.type, name: resource.name };
-      const live = await provider.read(ref, resource.id ?? "", revealProps(resource.inputs), revealProps(resource.outputs));
-      if (!live.id) {
-        drift.push({ name: resource.name, type: resource.type, property: "id", old: resource.id, new: null });
-        continue;
-      }
-      const outputs = markSecrets(live.outputs, resource.outputs, resource.additionalSecretOutputs);
-      for (const property of differingKeys(withoutInternalKeys(resource.outputs), withoutInternalKeys(outputs))) {
-        drift.push({ name: resource.name, type: resource.type, property, old: reveal(resource.outputs[property]), new: reveal(outputs[property]) });
-      }
-      const inputs = live.inputs ? markSecrets(live.inputs, resource.inputs, []) : resource.inputs;
-      resources.push({ ...resource, id: live.id, outputs, inputs });
+  private slots(): Slots {
+    return new Slots(this.options.parallel ?? DEFAULT_PARALLEL);
+  }
+
+  /**
+   * Reads every custom resource through its provider, all at once up to --parallel
+   * (deployment_executor.go refresh: ExecuteParallel of the refresh steps, no dependency order),
+   * and classifies each through the provider's Diff of the refreshed state against the declared
+   * inputs (step.go RefreshStep.Apply: diffResource with the new inputs/outputs as the olds and
+   * the old inputs as the news, inverted), not by comparing outputs.
+   */
+  private async refreshState(state: DeployState, slots: Slots): Promise<{ state: DeployState; drift: Drift[] }> {
+    const refreshed = await Promise.all(state.resources.map((resource) => (resource.custom ? slots.run(() => this.refreshOne(resource)) : { resource, drift: [] })));
+    return {
+      state: { resources: refreshed.flatMap((entry) => (entry.resource ? [entry.resource] : [])) },
+      drift: refreshed.flatMap((entry) => entry.drift),
+    };
+  }
+
+  private async refreshOne(resource: StateResource): Promise<{ resource?: StateResource; drift: Drift[] }> {
+    const provider = await this.providerFor(resource.type);
+    const ref = { urn: resource.urn, type: resource.type, name: resource.name };
+    const drift = (property: string, old: unknown, live: unknown): Drift => ({ name: resource.name, type: resource.type, property, old, new: live });
+    let live: { id?: string; outputs: Props; inputs?: Props; initErrors?: string[] };
+    try {
+      live = await provider.read(ref, resource.id ?? "", revealProps(resource.inputs), revealProps(resource.outputs));
+    } catch (error) {
+      // Unhealthy, not failed: the refresh keeps the object and its reasons (step.go RefreshStep.Apply).
+      if (!(error instanceof InitError)) throw error;
+      live = { id: error.id || resource.id, outputs: error.properties, initErrors: error.reasons };
     }
-    return { state: { resources }, drift };
+    if (!live.id) return { drift: [drift("id", resource.id, null)] };
+    const outputs = markSecrets(live.outputs, resource.outputs, resource.additionalSecretOutputs);
+    const inputs = live.inputs ? markSecrets(live.inputs, resource.inputs, []) : resource.inputs;
+    const next: StateResource = { ...resource, id: live.id, outputs, inputs, ...(live.initErrors ? { initErrors: live.initErrors } : {}) };
+    const declared = revealProps(resource.inputs);
+    const diff = await provider.diff(ref, live.id, revealProps(inputs), revealProps(outputs), declared);
+    const changed = diff.changes ?? differingKeys(revealProps(inputs), declared).length > 0;
+    if (!changed) return { resource: next, drift: [] };
+    // Dynamic providers name no properties in their Diff: show the outputs that moved, else the
+    // declared inputs the live state disagrees with.
+    const moved = differingKeys(withoutInternalKeys(resource.outputs), withoutInternalKeys(outputs));
+    const properties = moved.length > 0 ? moved : differingKeys(withoutInternalKeys(declared), withoutInternalKeys(revealProps(outputs))).filter((key) => key in declared);
+    const entries = properties.map((property) =>
+      moved.length > 0 ? drift(property, reveal(resource.outputs[property]), reveal(outputs[property])) : drift(property, declared[property], reveal(outputs[property])),
+    );
+    return { resource: next, drift: entries.length > 0 ? entries : [drift("*", undefined, undefined)] };
   }
 
   /** `pulumi refresh` (dryRun: `pulumi refresh --preview-only`, nothing written). */
   async refresh(options: { dryRun?: boolean } = {}): Promise<OperationResult> {
-    const refreshed = await this.refreshState(this.readState());
+    const refreshed = await this.refreshState(this.readState(), this.slots());
     if (!options.dryRun) this.writeState(refreshed.state);
     return { changes: [], state: refreshed.state, outputs: stackOutputsOf(refreshed.state), drift: refreshed.drift, policy: [], output: "" };
   }
@@ -386,19 +503,22 @@ export class Engine {
   }
 
   /**
-   * `pulumi up --yes [--refresh]`. With a policy pack it previews first, as `pulumi up` does
-   * unless --skip-preview, so a mandatory violation stops it before any step.
+   * `pulumi up --yes [--refresh] [--skip-preview]`. Without skipPreview it previews first, as
+   * `pulumi up` does, so a mandatory violation (or a failed check) stops it before any step.
+   * skipPreview defaults to true without a policy pack (README.md, "up and its preview").
    */
-  async up(options: { refresh?: boolean } = {}): Promise<OperationResult> {
-    if (this.options.policy) await this.run({ dryRun: true, refresh: options.refresh ?? false });
-    return this.run({ dryRun: false, refresh: options.refresh ?? false });
+  async up(options: UpOptions = {}): Promise<OperationResult> {
+    const refresh = options.refresh ?? false;
+    if (!(options.skipPreview ?? !this.options.policy)) await this.run({ dryRun: true, refresh });
+    return this.run({ dryRun: false, refresh });
   }
 
   private async run(options: { dryRun: boolean; refresh: boolean }): Promise<OperationResult> {
+    const slots = this.slots();
     let state = this.readState();
     let drift: Drift[] = [];
-    if (options.refresh) ({ state, drift } = await this.refreshState(state));
-    const deployment = new Deployment(this, new Map(state.resources.map((resource) => [resource.urn, resource])), options.dryRun);
+    if (options.refresh) ({ state, drift } = await this.refreshState(state, slots));
+    const deployment = new Deployment(this, new Map(state.resources.map((resource) => [resource.urn, resource])), options.dryRun, slots);
     const exit = await this.runProgram(deployment, options.dryRun);
     const failure = deployment.failed ?? programFailure(exit);
     if (!failure) {
@@ -423,24 +543,30 @@ export class Engine {
     throw new EngineError(error, dryRun ? [] : deployment.changes, state, output, diagnostics);
   }
 
-  /** `pulumi destroy --yes`: every resource deleted, dependents first (protected ones stop it). */
-  async destroy(): Promise<OperationResult> {
+  /**
+   * `pulumi destroy --yes [--skip-preview]`: every resource deleted, dependents first, in
+   * parallel. The preview it runs first fails on a protected resource, so nothing is deleted
+   * (pkg/cmd/pulumi destroy previews unless --skip-preview; step.go DeleteStep.Apply refuses a
+   * protected resource in a preview too).
+   */
+  async destroy(options: { skipPreview?: boolean } = {}): Promise<OperationResult> {
     const state = this.readState();
-    const changes: Change[] = [];
-    const remaining = [...state.resources];
-    for (const resource of [...state.resources].reverse()) {
-      try {
-        await this.deleteResource(resource);
-      } catch (error) {
-        if (!isError(error)) throw error;
-        this.writeState({ resources: remaining });
-        throw new EngineError(error, changes, { resources: remaining }, "");
-      }
-      remaining.splice(remaining.indexOf(resource), 1);
-      if (resource.custom) changes.push({ name: resource.name, type: resource.type, op: "delete" });
+    const slots = this.slots();
+    if (!options.skipPreview) {
+      const failure = await deleteInOrder(state.resources, slots, (resource) => this.deleteResource(resource, true));
+      if (failure) throw new EngineError(failure, [], state, "");
     }
-    this.writeState({ resources: [] });
-    return { changes, state: { resources: [] }, outputs: {}, drift: [], policy: [], output: "" };
+    const changes: Change[] = [];
+    const remaining = new Set(state.resources);
+    const failure = await deleteInOrder(state.resources, slots, async (resource) => {
+      await this.deleteResource(resource);
+      remaining.delete(resource);
+      if (resource.custom) changes.push({ name: resource.name, type: resource.type, op: "delete" });
+    });
+    const left = { resources: state.resources.filter((resource) => remaining.has(resource)) };
+    this.writeState(left);
+    if (failure) throw new EngineError(failure, changes, left, "");
+    return { changes, state: left, outputs: {}, drift: [], policy: [], output: "" };
   }
 }
 

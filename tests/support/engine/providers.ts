@@ -7,7 +7,7 @@
 import type { ChildProcess } from "node:child_process";
 import { randomInt } from "node:crypto";
 import { startPlugin } from "../plugin";
-import { fromStruct, get, grpc, message, PROVIDER_KEY, providerGrpc, providerPb, ProtoMessage, Props, toStruct, UNKNOWN } from "./wire";
+import { fromStruct, get, grpc, message, PROVIDER_KEY, providerGrpc, providerPb, ProtoMessage, Props, statusPb, toStruct, UNKNOWN } from "./wire";
 
 export interface CheckFailure {
   property: string;
@@ -49,7 +49,42 @@ export class ProviderError extends Error {
   }
 }
 
-type UnaryCall = (request: unknown, callback: (error: (Error & { details?: string }) | null, response: ProtoMessage) => void) => void;
+/**
+ * A create or update that made the object but failed to initialise it (pulumirpc.ErrorResourceInitFailed):
+ * the engine keeps the object's id and properties in state, with the reasons (provider_plugin.go parseError,
+ * step.go CreateStep.Apply StatusPartialFailure).
+ */
+export class InitError extends ProviderError {
+  constructor(
+    operation: string,
+    resource: string,
+    detail: string,
+    readonly id: string,
+    readonly properties: Props,
+    readonly reasons: string[],
+  ) {
+    super(operation, resource, detail);
+    this.name = "InitError";
+  }
+}
+
+type GrpcError = Error & { details?: string; metadata?: { get(key: string): unknown[] } };
+type UnaryCall = (request: unknown, callback: (error: GrpcError | null, response: ProtoMessage) => void) => void;
+
+const INIT_FAILED_TYPE = "pulumirpc.ErrorResourceInitFailed";
+
+/** The ErrorResourceInitFailed detail the dynamic-provider host's grpcResponseFromError attaches, if any. */
+function initFailure(error: GrpcError): { id: string; properties: Props; reasons: string[] } | undefined {
+  for (const packed of error.metadata?.get("grpc-status-details-bin") ?? []) {
+    const status = statusPb.Status.deserializeBinary(packed as Uint8Array);
+    for (const detail of status.getDetailsList()) {
+      if (!detail.getTypeUrl().endsWith(INIT_FAILED_TYPE)) continue;
+      const failed = (providerPb.ErrorResourceInitFailed as unknown as { deserializeBinary(bytes: Uint8Array): ProtoMessage }).deserializeBinary(detail.getValue_asU8());
+      return { id: get<string>(failed, "Id"), properties: fromStruct(get(failed, "Properties")), reasons: get<string[]>(failed, "ReasonsList") };
+    }
+  }
+  return undefined;
+}
 
 export class DynamicProviderPlugin implements ResourceProvider {
   private constructor(
@@ -71,8 +106,10 @@ export class DynamicProviderPlugin implements ResourceProvider {
   private call(method: string, request: ProtoMessage, operation: string, resource: string): Promise<ProtoMessage> {
     return new Promise((resolve, reject) => {
       (this.client[method] as UnaryCall).call(this.client, request, (error, response) => {
-        if (error) reject(new ProviderError(operation, resource, error.details || error.message));
-        else resolve(response);
+        if (!error) return resolve(response);
+        const detail = error.details || error.message;
+        const partial = initFailure(error);
+        reject(partial ? new InitError(operation, resource, detail, partial.id, partial.properties, partial.reasons) : new ProviderError(operation, resource, detail));
       });
     });
   }

@@ -22,6 +22,8 @@ export interface StateResource {
   retainOnDelete: boolean;
   deleteBeforeReplace: boolean;
   additionalSecretOutputs: string[];
+  /** Why a create or update that made the object failed to initialise it; the next up updates it. */
+  initErrors?: string[];
 }
 
 /** Resources in dependency order: each after everything it depends on. */

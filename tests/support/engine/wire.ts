@@ -26,6 +26,10 @@ export const providerPb = require("@pulumi/pulumi/proto/provider_pb") as Record<
 export const providerGrpc = require("@pulumi/pulumi/proto/provider_grpc_pb") as {
   ResourceProviderClient: new (address: string, credentials: unknown) => Record<string, unknown> & { close(): void };
 };
+/** google.rpc.Status as the dynamic-provider host packs it into `grpc-status-details-bin`. */
+export const statusPb = require("@pulumi/pulumi/proto/status_pb") as {
+  Status: { deserializeBinary(bytes: Uint8Array): { getDetailsList(): { getTypeUrl(): string; getValue_asU8(): Uint8Array }[] } };
+};
 const structPb = fromProtoDir("google-protobuf/google/protobuf/struct_pb") as {
   Struct: { fromJavaScript(value: Record<string, unknown>): ProtoStruct };
 };
