@@ -4,8 +4,7 @@
 // drift; the dashboard edits each show as one line of the Schema resource's `drift` in a
 // refresh; the security-relevant ones are mandatory violations in a preview with the policy
 // pack; up --refresh --skip-preview (with the pack) puts them back and the next refresh is
-// clean; data-holding edits are
-// refused by up with a message naming each object.
+// clean; data-holding edits are refused by up with a message naming each object.
 import { withClient } from "../support/db";
 import { PolicyAnalyzer } from "../support/engine/policy";
 import { generateLearningData, loadLearningData, utcDate } from "../support/learningData";
