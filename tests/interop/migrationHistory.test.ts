@@ -56,6 +56,8 @@ const AUDITED_DDL_SQL = "select command_tag, object_identity from interop_audit.
  * it get their turn in between; waiting for it may take longer than a test's own timeout.
  */
 const CRON_DATABASE_WAIT_MS = 300_000;
+/** A refresh and a deploy, each starting the program and the provider plugin, on a busy machine: a guard, not a measurement. */
+const DEPLOY_TIMEOUT = 240_000;
 
 describe("the Supabase CLI and the stack share one migration history", () => {
   let database: CronDatabase | undefined;
@@ -111,7 +113,7 @@ describe("the Supabase CLI and the stack share one migration history", () => {
       state = (await deploy({ databaseUrl: url, config: { migrationsDir }, state })).state;
       expect(await cli.migrationList(url)).toEqual(AGREEING);
       expect(await cli.pushDryRun(url)).toEqual([]);
-    });
+    }, DEPLOY_TIMEOUT);
 
     it("a history row renamed behind both tools shows in the CLI as a remote-only version", async () => {
       const renamed = "20000101000000";
@@ -142,18 +144,22 @@ describe("the Supabase CLI and the stack share one migration history", () => {
           "",
         ].join("\n"),
       );
-      await regenerateExpectedSchema(migrationsDir, { adminUrl: adminUrl(), deployerUrl: deployerUrl() });
-      const result = await deploy({ databaseUrl: url, config: { migrationsDir }, state });
-      // The expected schema now holds the new table: the Schema resource takes it in.
-      expect(result.changes).toEqual([
-        expect.objectContaining({ name: `migration-${version}`, op: "create" }),
-        expect.objectContaining({ name: "schema", op: "update" }),
-      ]);
-      expect(await cli.migrationList(url)).toEqual([...AGREEING, { local: version, remote: version }]);
-      expect(await cli.pushDryRun(url)).toEqual([]);
-      fs.rmSync(path.join(migrationsDir, file));
-      fs.copyFileSync(expectedSchemaPath(MIGRATIONS_DIR), expectedSchemaPath(migrationsDir));
-    });
+      try {
+        await regenerateExpectedSchema(migrationsDir, { adminUrl: adminUrl(), deployerUrl: deployerUrl() });
+        const result = await deploy({ databaseUrl: url, config: { migrationsDir }, state });
+        // The expected schema now holds the new table: the Schema resource takes it in.
+        expect(result.changes).toEqual([
+          expect.objectContaining({ name: `migration-${version}`, op: "create" }),
+          expect.objectContaining({ name: "schema", op: "update" }),
+        ]);
+        expect(await cli.migrationList(url)).toEqual([...AGREEING, { local: version, remote: version }]);
+        expect(await cli.pushDryRun(url)).toEqual([]);
+      } finally {
+        // The next scenario (the CLI first) pushes the folder: it must hold the real files only.
+        fs.rmSync(path.join(migrationsDir, file));
+        fs.copyFileSync(expectedSchemaPath(MIGRATIONS_DIR), expectedSchemaPath(migrationsDir));
+      }
+    }, DEPLOY_TIMEOUT);
   });
 
   describe("CLI first: a database migrated by supabase db push, then deployed by the stack", () => {
@@ -186,7 +192,7 @@ describe("the Supabase CLI and the stack share one migration history", () => {
       expect(await query(url, AUDITED_DDL_SQL)).toEqual([]);
       expect(await query(url, HISTORY_SQL)).toEqual(history);
       expect(await cli.pushDryRun(url)).toEqual([]);
-    });
+    }, DEPLOY_TIMEOUT);
 
     it("a second deploy is a no-op", async () => {
       const result = await deploy({ databaseUrl: url, config: { migrationsDir }, state });
@@ -194,7 +200,7 @@ describe("the Supabase CLI and the stack share one migration history", () => {
       expect(result.changes).toEqual([]);
       expect(await query(url, AUDITED_DDL_SQL)).toEqual([]);
       expect(await query(url, HISTORY_SQL)).toEqual(history);
-    });
+    }, DEPLOY_TIMEOUT);
 
     it("drift is still found: a history row edited behind both tools", async () => {
       const oldest = VERSIONS[0];
