@@ -49,6 +49,13 @@ export type SchemaOutputs = SchemaInputs;
 
 const DIFF_KEYS = ["expected", "managedGrants", "migrations", "drift", ...STORED_ONLY_KEYS];
 
+/**
+ * Statement timeout of an index build or drop (concurrently): the deploy sessions' 60 s is too
+ * short for an event table of millions of rows; writers are not blocked meanwhile.
+ */
+const INDEX_BUILD_TIMEOUT = "30min";
+const INDEX_BUILD_SETTINGS_SQL = `set statement_timeout = '${INDEX_BUILD_TIMEOUT}'`;
+
 /** How a refused finding reads in up's error. */
 const REFUSAL_FIX = "it holds data (or defines what does): write a migration that changes it, then run `npm run gen:schema`";
 
@@ -104,6 +111,7 @@ async function restore(client: PoolClient, inputs: SchemaInputs): Promise<void> 
     const live = await readCatalog(client, catalogScope(inputs.expected));
     await run(client, aclRepairs(inputs.expected, live, inputs.managedGrants), "privileges");
   });
+  if (concurrent.length > 0) await client.query(INDEX_BUILD_SETTINGS_SQL);
   for (const repair of concurrent) await run(client, repair.statements, repair.line);
   if (refused.length > 0) {
     throw providerError(`schema drift that up does not put back (${REFUSAL_FIX}):\n  ${refused.join("\n  ")}`);
