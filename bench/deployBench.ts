@@ -8,7 +8,6 @@ import { promisify } from "node:util";
 import { MigrationFile, splitStatements } from "../infra/migrations";
 import { migrationProvider } from "../infra/postgres";
 import type { MigrationInputs } from "../infra/postgres";
-import { providerVersion } from "../infra/toolkit";
 import { connect, freshDatabase } from "./database";
 import { countRoundTrips, RoundTripCounter } from "./roundTrips";
 import { median, ratio, timed } from "./stats";
@@ -23,7 +22,6 @@ export const POSTGRES_PROVIDER_DIR = path.join(REPO_ROOT, "infra/postgres");
 export function migrationInputs(file: Pick<MigrationFile, "version" | "name" | "sql" | "checksum" | "downSql">, connection: string): MigrationInputs {
   return {
     connection,
-    providerVersion: providerVersion(POSTGRES_PROVIDER_DIR),
     version: file.version,
     name: file.name,
     sql: file.sql,

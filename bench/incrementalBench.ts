@@ -1,9 +1,11 @@
 // The incremental refresh (sql/migrations 20261202110000+, docs/incremental-refresh.md),
 // measured on the loaded database of the data phase, in one run:
-//   1. first build: applying the incremental migrations to the loaded database (its
-//      back-fill is analytics.rebuild_incremental_state());
-//   2. per round, after a 30-minute-like batch (0.5% new events, a tenth backdated, updates,
-//      a lesson moved, one learner erased): analytics.refresh_all_views() (incremental)
+//   1. first build: applying the incremental migrations to the loaded database while a writer
+//      inserts into the event tables (one row per statement, and two-table transactions):
+//      the writer's slowest statement, against the same writer with nothing else running;
+//   2. per round, after a 30-minute-like batch (0.5% new events, a tenth backdated uniformly
+//      over the whole history, updates, a lesson moved, one learner erased):
+//      analytics.refresh_all_views() (incremental, with its time per maintenance step)
 //      against today's full concurrent refresh, i.e. `refresh materialized view concurrently`
 //      of the seven views by their ORIGINAL definitions (captured from the database before the
 //      migrations replaced them, kept in schema bench_reference) on the same data; readers of
@@ -13,7 +15,9 @@
 //      timeout, JWT claims): manual_refresh() after a batch, health_check(), get_cron_job_status();
 //   5. writers: single-row inserts and 10,000-row inserts into the event tables with the
 //      change-log triggers enabled against disabled (alternating blocks; the rows inserted
-//      while disabled are deleted again while disabled, so the state stays exact).
+//      while disabled are deleted again while disabled, so the state stays exact);
+//   6. analytics.rebuild_incremental_state() with the same writer running (its slowest
+//      statement, as in 1).
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Client } from "pg";
@@ -21,7 +25,7 @@ import type { MigrationFile } from "../infra/migrations";
 import { applyMigrationFiles, connect } from "./database";
 import { BENCH_ADMIN_ID } from "./readersBench";
 import { viewDefinitions } from "./refreshBench";
-import { median, timed } from "./stats";
+import { LatencySummary, median, summarizeLatencies, timed } from "./stats";
 
 /** Events of the constant-size batch (growth across scales). */
 export const CONSTANT_BATCH_EVENTS = 5_000;
@@ -63,6 +67,8 @@ export interface BatchRound {
   incrementalMs: number;
   /** The maintenance part of the incremental refresh (refresh_runs.incremental.ms). */
   maintenanceMs: number;
+  /** Its steps (refresh_runs.incremental.applied.steps_ms). */
+  maintenanceSteps: Record<string, number>;
   incrementalPerView: Record<string, number>;
   fullConcurrentMs: number;
   fullPerView: Record<string, number>;
@@ -81,9 +87,18 @@ export interface WriterCost {
   ratio: number;
 }
 
+/** A writer's statements (single-row inserts and two-table transactions) while something ran. */
+export interface WriterLatency {
+  during: string;
+  durationMs: number;
+  statements: LatencySummary;
+}
+
 export interface IncrementalResult {
   /** Applying the incremental migrations to the loaded database: the back-fill is analytics.rebuild_incremental_state(). */
   firstBuildMs: number;
+  /** The writer during the first build, during a rebuild, and alone. */
+  writerLatency: WriterLatency[];
   rounds: BatchRound[];
   medians: { batch: string; incrementalMs: number; fullConcurrentMs: number; ratio: number; batchEvents: number }[];
   dataApi: { manualRefresh: DataApiCall; healthCheck: DataApiCall; cronJobStatus: DataApiCall; statementTimeout: string };
@@ -116,13 +131,14 @@ const BENCH_IDS_SQL = `
              (select array_agg(id order by id) from public.lessons) as lessons,
              (select array_agg(id order by id) from public.quizzes) as quizzes,
              (select array_agg(id order by id) from public.explanations) as explanations,
-             (select array_agg(id order by id) from public.tracks) as tracks;`;
+             (select array_agg(id order by id) from public.tracks) as tracks,
+             (select min(completed_at) from public.lesson_completions) as oldest;`;
 
-/** The batch's SQL: inserts (a tenth backdated up to 60 days), updates, a lesson moved, one learner erased. */
+/** The batch's SQL: inserts (a tenth backdated uniformly over the whole history), updates, a lesson moved, one learner erased. */
 export function batchSql(newEvents: number, seed: number): string {
   const share = (part: number) => Math.max(1, Math.round(newEvents * part));
   const updates = Math.max(1, Math.round(newEvents / 20));
-  const when = "case when g % 10 = 0 then now() - (1 + floor(random() * 60)) * interval '1 day' - random() * interval '1 day' else now() - random() * interval '30 minutes' end";
+  const when = "case when g % 10 = 0 then i.oldest + random() * (now() - i.oldest) else now() - random() * interval '30 minutes' end";
   const pick = (ids: string) => `${ids}[1 + floor(random() * cardinality(${ids}))::int]`;
   return `
     select setseed(${(seed % 1000) / 1000});
@@ -201,7 +217,7 @@ function readerLoop(reader: Client, views: readonly string[]): { stop(): Promise
 interface RecordedRun {
   status: string;
   view_durations: Record<string, number>;
-  incremental: { ms?: number; error?: string } | null;
+  incremental: { ms?: number; error?: string; applied?: { steps_ms?: Record<string, number> } } | null;
   error_message: string | null;
 }
 
@@ -222,6 +238,7 @@ async function incrementalRefresh(client: Client, options: IncrementalOptions): 
     return {
       incrementalMs: ms,
       maintenanceMs: Number(rows[0].incremental?.ms ?? NaN),
+      maintenanceSteps: rows[0].incremental?.applied?.steps_ms ?? {},
       incrementalPerView: rows[0].view_durations,
       readsDuringRefresh,
       blockedSamples: sampled.blocked,
@@ -245,6 +262,61 @@ async function batchRound(client: Client, options: IncrementalOptions, batch: Ba
     incremental = await incrementalRefresh(client, options);
   }
   return { batch, batchEvents: events, applyBatchMs, ...incremental, fullConcurrentMs: full.total, fullPerView: full.perView };
+}
+
+/** A pause between the writer's statements: an app's steady trickle, not a load test. */
+const WRITER_PAUSE_MS = 5;
+
+/**
+ * A writer on its own connection until stopped: one single-row insert per event table in
+ * turn (autocommit), and every fifth round a transaction writing two event tables; the time
+ * of each statement (a transaction counts as one).
+ */
+async function startWriter(url: string): Promise<{ stop(): Promise<number[]> }> {
+  const writer = await connect(url);
+  await writer.query(BENCH_IDS_SQL);
+  const { rows } = await writer.query<{ u: string; l: string; q: string; e: string }>(
+    "select users[1] as u, lessons[1] as l, quizzes[1] as q, explanations[1] as e from bench_ids",
+  );
+  const { u, l, q, e } = rows[0];
+  const params: Record<EventTable, string[]> = { lesson_completions: [u, l], quiz_attempts: [u, q], review_sessions: [u], explanation_views: [u, e] };
+  const latencies: number[] = [];
+  let running = true;
+  const loop = (async () => {
+    for (let round = 0; running; round += 1) {
+      for (const table of EVENT_TABLES) {
+        latencies.push((await timed(() => writer.query(INSERT_ONE[table], params[table]))).ms);
+        await new Promise((resolve) => setTimeout(resolve, WRITER_PAUSE_MS));
+      }
+      if (round % 5 === 0) {
+        latencies.push(
+          (
+            await timed(async () => {
+              await writer.query("begin");
+              await writer.query(INSERT_ONE.review_sessions, params.review_sessions);
+              await writer.query(INSERT_ONE.lesson_completions, params.lesson_completions);
+              await writer.query("commit");
+            })
+          ).ms,
+        );
+      }
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      await writer.end();
+      return latencies;
+    },
+  };
+}
+
+/** Runs `work` with the writer running; the writer's statement latencies. */
+async function writerDuring(url: string, during: string, work: () => Promise<unknown>): Promise<WriterLatency> {
+  const writer = await startWriter(url);
+  const { ms } = await timed(work);
+  return { during, durationMs: ms, statements: summarizeLatencies(await writer.stop()) };
 }
 
 export interface DataApiCall {
@@ -367,9 +439,12 @@ export async function measureIncremental(client: Client, options: IncrementalOpt
   const { log } = options;
   const definitions = await viewDefinitions(client, options.views);
   log(`incremental: first build: applying ${options.fixes.map((m) => m.version).join(", ")} to the loaded database`);
-  const { ms: firstBuildMs } = await timed(() => applyMigrationFiles(client, options.fixes));
+  const deployWriter = await writerDuring(options.url, "first build (applying the incremental migrations)", () => applyMigrationFiles(client, options.fixes));
+  const firstBuildMs = deployWriter.durationMs;
   await client.query("analyze");
-  log(`incremental: first build took ${(firstBuildMs / 1000).toFixed(1)} s`);
+  log(`incremental: first build took ${(firstBuildMs / 1000).toFixed(1)} s; ${describeWriter(deployWriter)}`);
+  const aloneWriter = await writerDuring(options.url, "nothing else running", () => new Promise((resolve) => setTimeout(resolve, Math.min(firstBuildMs, WRITER_ALONE_MAX_MS))));
+  log(`incremental: ${describeWriter(aloneWriter)}`);
   log("incremental: the original view definitions in schema bench_reference");
   await createReference(client, definitions);
   const rounds: BatchRound[] = [];
@@ -402,11 +477,44 @@ export async function measureIncremental(client: Client, options: IncrementalOpt
   log("incremental: writers with and without the change-log triggers");
   const writerCosts = await writers(client);
   for (const w of writerCosts) log(`incremental: ${w.what}: ${w.ratio.toFixed(3)}x`);
-  return { firstBuildMs, rounds, medians: medianRows(rounds), dataApi, writers: writerCosts, stateRows: await stateRows(client) };
+  log("incremental: analytics.rebuild_incremental_state() with the writer running");
+  const rebuildWriter = await writerDuring(options.url, "analytics.rebuild_incremental_state()", () => client.query("select analytics.rebuild_incremental_state()"));
+  log(`incremental: rebuild took ${(rebuildWriter.durationMs / 1000).toFixed(1)} s; ${describeWriter(rebuildWriter)}`);
+  return {
+    firstBuildMs,
+    writerLatency: [deployWriter, rebuildWriter, aloneWriter],
+    rounds,
+    medians: medianRows(rounds),
+    dataApi,
+    writers: writerCosts,
+    stateRows: await stateRows(client),
+  };
+}
+
+/** The writer alone runs as long as the first build did, up to this. */
+const WRITER_ALONE_MAX_MS = 60_000;
+
+function describeWriter(w: WriterLatency): string {
+  const s = w.statements;
+  return `writer during ${w.during}: ${s.count} statements, median ${s.p50.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms, slowest ${s.max.toFixed(1)} ms`;
+}
+
+/** Median time of each maintenance step over the rounds of one batch kind. */
+function medianSteps(rounds: readonly BatchRound[]): Record<string, number> {
+  const names = [...new Set(rounds.flatMap((r) => Object.keys(r.maintenanceSteps)))];
+  return Object.fromEntries(names.map((name) => [name, median(rounds.map((r) => r.maintenanceSteps[name] ?? 0))]));
 }
 
 function describeCall(call: DataApiCall): string {
   return call.error === null ? `${call.ms.toFixed(0)} ms` : `failed with SQLSTATE ${call.error} after ${call.ms.toFixed(0)} ms`;
+}
+
+/** The maintenance steps in the order apply_pending_changes() runs them. */
+const STEP_ORDER = ["lock_and_build", "take", "learner_days", "streaks", "tracks", "quizzes", "explanations"];
+
+function stepNames(rounds: readonly BatchRound[]): string[] {
+  const seen = new Set(rounds.flatMap((r) => Object.keys(r.maintenanceSteps)));
+  return [...STEP_ORDER.filter((name) => seen.has(name)), ...[...seen].filter((name) => !STEP_ORDER.includes(name))];
 }
 
 /** The Markdown of bench/results/incremental-<scale>.md. */
@@ -430,11 +538,26 @@ export function renderIncrementalMarkdown(meta: { scale: string; events: number;
         `| ${i + 1} | ${r.batch} | ${ms(r.applyBatchMs)} | ${ms(r.incrementalMs)} (${ms(r.maintenanceMs)}) | ${ms(r.fullConcurrentMs)} | ${r.readsDuringRefresh} | ${r.blockedSamples} |`,
     ),
     "",
+    "Maintenance steps, median ms over the rounds (refresh_runs.incremental.applied.steps_ms):",
+    "",
+    "| batch | " + stepNames(result.rounds).join(" | ") + " |",
+    "|---|" + stepNames(result.rounds).map(() => "---").join("|") + "|",
+    ...(["30-minute", "constant"] as const).map((batch) => {
+      const steps = medianSteps(result.rounds.filter((r) => r.batch === batch));
+      return `| ${batch} | ${stepNames(result.rounds).map((name) => ms(steps[name] ?? 0)).join(" | ")} |`;
+    }),
+    "",
+    "| writer statements during | duration | statements | median | p99 | slowest |",
+    "|---|---|---|---|---|---|",
+    ...result.writerLatency.map(
+      (w) => `| ${w.during} | ${ms(w.durationMs)} | ${w.statements.count} | ${w.statements.p50.toFixed(1)} ms | ${w.statements.p99.toFixed(1)} ms | ${w.statements.max.toFixed(1)} ms |`,
+    ),
+    "",
     "| writers | with maintenance (median block) | without (median block) | median of paired ratios |",
     "|---|---|---|---|",
     ...result.writers.map((w) => `| ${w.what} | ${ms(median(w.withMaintenanceMs))} | ${ms(median(w.withoutMaintenanceMs))} | ${w.ratio.toFixed(3)}× |`),
     "",
-    `First build (applying the incremental migrations to the loaded database; its back-fill is analytics.rebuild_incremental_state()): ${ms(result.firstBuildMs)}.`,
+    `First build (applying the incremental migrations to the loaded database, the writer running): ${ms(result.firstBuildMs)}.`,
     "",
     `Data-API path (role authenticated, statement_timeout ${result.dataApi.statementTimeout}, admin JWT claims): ` +
       `manual_refresh() after a 30-minute batch ${describeCall(result.dataApi.manualRefresh)}, health_check() ${describeCall(result.dataApi.healthCheck)}, ` +

@@ -1,11 +1,28 @@
-// The admin API surface, declared once as data: who may execute or use what.
-// The stack turns each entry into a Grant resource, and the tests apply the same list to a
-// database (grantStatement: the Grant vocabulary's text of each entry).
+// What the stack declares of schema analytics, each fact once: the views, the admin surface
+// (who may execute or use what), the refresh job. The stack turns each grant into a Grant
+// resource and the job into a CronJob; the tests apply the same list to a database
+// (grantStatement: the Grant vocabulary's text of each entry).
+//
+// This file is the single source of truth for the admin grants. The policy pack keeps a copy
+// as its configuration defaults (policy/requirements.ts; tests/policy/requirements.test.ts
+// checks it equals this one), and an expected-schema snapshot leaves these ACLs to this list.
+//
+// Nothing here names a migration: every resource that needs a database object waits for the
+// newest migration (infra/analyticsFoundation.ts), and a migration that re-creates a granted
+// object keeps its privileges with analytics.save_privileges()/restore_privileges()
+// (docs/database.md#adding-a-view-or-a-migration).
 import type { GrantSpec } from "./postgres";
 
 export { grantText as grantStatement } from "./postgres";
 
-/** The seven materialized views of schema analytics, in refresh order. */
+/** The schema the Data API exposes; only admins reach it, through the admin functions. */
+export const ANALYTICS_SCHEMA = "analytics";
+
+/**
+ * The materialized views of schema analytics, in refresh order. Each has a unique index and an
+ * admin wrapper `analytics.get_<view>()`; tests/sql/declarations.test.ts compares this list with the
+ * views the migrations create.
+ */
 export const ANALYTICS_VIEWS = [
   "active_learning_days",
   "popular_tracks",
@@ -17,64 +34,36 @@ export const ANALYTICS_VIEWS = [
 ] as const;
 export type AnalyticsView = (typeof ANALYTICS_VIEWS)[number];
 
-/** The migration that creates each view (with its unique index and its get_<view>() wrapper) as it is now. */
-export const VIEW_MIGRATIONS: Record<AnalyticsView, string> = {
-  // 20260128100003..07 created them over the base tables; 20261202110001 re-creates the views
-  // and their wrappers over the incremental state, so a grant on a wrapper waits for it;
-  // 20261202113000 re-creates summary_stats (today evaluated once) and its wrapper again.
-  active_learning_days: "20261202110001",
-  popular_tracks: "20261202110001",
-  streak_dropoffs: "20261202110001",
-  quiz_completion_rates: "20261202110001",
-  review_session_usage: "20261202110001",
-  explanation_engagement: "20261202110001",
-  summary_stats: "20261202113000",
-};
-
-/** Migrations that other parts of the stack wait for. */
-export const MIGRATION_VERSIONS = {
-  rbac: "20260128100001",
-  customAccessTokenHook: "20260128100002",
-  refreshFunctions: "20260128100008",
-  population: "20260128100009",
+/** The pg_cron job that keeps the views fresh. */
+export const REFRESH_JOB = {
+  name: "refresh-analytics-views",
+  command: "select analytics.refresh_all_views()",
+  /** The stack config `refreshSchedule` overrides it. */
+  defaultSchedule: "*/30 * * * *",
 } as const;
 
-export interface AdminGrant extends GrantSpec {
-  /** Version of the migration that creates the object; the Grant waits for it. */
-  createdBy: string;
-}
+export type AdminGrant = GrantSpec;
 
 export const CUSTOM_ACCESS_TOKEN_HOOK = "public.custom_access_token_hook(jsonb)";
 export const CUSTOM_ACCESS_TOKEN_HOOK_URI = "pg-functions://postgres/public/custom_access_token_hook";
 
-function adminFunction(object: string, createdBy: string): AdminGrant {
-  return { role: "authenticated", privilege: "execute", objectType: "function", object, createdBy };
+function adminFunction(object: string): AdminGrant {
+  return { role: "authenticated", privilege: "execute", objectType: "function", object };
 }
 
+/** Usage on the schema and execute on the admin functions, to authenticated (the functions check is_admin()). */
 export const ADMIN_GRANTS: readonly AdminGrant[] = [
-  { role: "authenticated", privilege: "usage", objectType: "schema", object: "analytics", createdBy: MIGRATION_VERSIONS.rbac },
-  adminFunction("analytics.manual_refresh()", MIGRATION_VERSIONS.refreshFunctions),
-  adminFunction("analytics.get_cron_job_status()", MIGRATION_VERSIONS.refreshFunctions),
-  adminFunction("analytics.health_check()", MIGRATION_VERSIONS.population),
-  ...ANALYTICS_VIEWS.map((view) => adminFunction(`analytics.get_${view}()`, VIEW_MIGRATIONS[view])),
+  { role: "authenticated", privilege: "usage", objectType: "schema", object: ANALYTICS_SCHEMA },
+  adminFunction("analytics.manual_refresh()"),
+  adminFunction("analytics.get_cron_job_status()"),
+  adminFunction("analytics.health_check()"),
+  ...ANALYTICS_VIEWS.map((view) => adminFunction(`analytics.get_${view}()`)),
 ];
 
 /** What the auth server needs to run the custom access token hook. */
 export const HOOK_GRANTS: readonly AdminGrant[] = [
-  {
-    role: "supabase_auth_admin",
-    privilege: "execute",
-    objectType: "function",
-    object: CUSTOM_ACCESS_TOKEN_HOOK,
-    createdBy: MIGRATION_VERSIONS.customAccessTokenHook,
-  },
-  {
-    role: "supabase_auth_admin",
-    privilege: "select",
-    objectType: "table",
-    object: "public.user_roles",
-    createdBy: MIGRATION_VERSIONS.rbac,
-  },
+  { role: "supabase_auth_admin", privilege: "execute", objectType: "function", object: CUSTOM_ACCESS_TOKEN_HOOK },
+  { role: "supabase_auth_admin", privilege: "select", objectType: "table", object: "public.user_roles" },
 ];
 
 export const ALL_GRANTS: readonly AdminGrant[] = [...ADMIN_GRANTS, ...HOOK_GRANTS];

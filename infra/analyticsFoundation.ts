@@ -1,24 +1,25 @@
 // AnalyticsFoundation: the whole deployment as one component, for every target.
 //
 //   RandomPassword ─► Project                       (target supabase; adopted for supabase-existing)
-//                        │
-//                        ▼ connection (or databaseUrl for target postgres)
-//   Extension pg_cron, Migration chain ─► PostgrestConfig (once schema analytics exists),
-//   Grants, CronJob, AuthHook
+//                        │ id (the ref)
+//                        ▼
+//                     DatabaseConnection ─► connection (or databaseUrl for target postgres)
+//   Extension pg_cron, Migration chain ─► PostgrestConfig, Grants, CronJob, AuthHook
+//
+// Everything after the chain waits for its newest link, never for a migration named by version:
+// the objects a resource needs may be created by one migration and re-created by a later one
+// (which keeps their privileges with analytics.save_privileges()/restore_privileges()), and
+// only the whole chain says they are in their final shape.
 //
 // Each step is a named method below, so the order of the graph reads top to bottom.
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { AdminGrant, CUSTOM_ACCESS_TOKEN_HOOK_URI, grantResourceName, HOOK_GRANTS, MIGRATION_VERSIONS } from "./adminSurface";
+import { AdminGrant, ANALYTICS_SCHEMA, CUSTOM_ACCESS_TOKEN_HOOK_URI, grantResourceName, HOOK_GRANTS, REFRESH_JOB } from "./adminSurface";
 import { migrationFingerprints } from "./expectedSchema";
 import { MigrationFile } from "./migrations";
 import { CronJob, ExpectedSchema, Extension, Grant, Migration, Schema } from "./postgres";
-import { AuthHook, PostgrestConfig, Project } from "./supabase";
+import { AuthHook, DatabaseConnection, PostgrestConfig, Project } from "./supabase";
 import type { SupabaseApiConfig } from "./config";
-
-export const REFRESH_JOB_NAME = "refresh-analytics-views";
-export const REFRESH_COMMAND = "select analytics.refresh_all_views()";
-export const API_SCHEMA = "analytics";
 
 /** Where the database lives. */
 export type AnalyticsFoundationTarget =
@@ -48,10 +49,20 @@ export type AnalyticsFoundationTarget =
     };
 
 export interface AnalyticsFoundationArgs {
+  /**
+   * Where the database lives: a new Supabase project, an adopted one, or any PostgreSQL with pg_cron.
+   * @default none (required)
+   */
   target: AnalyticsFoundationTarget;
-  /** The files of sql/migrations in version order; each becomes one Migration resource. */
+  /**
+   * The files of sql/migrations in version order; each becomes one Migration resource.
+   * @default none (required)
+   */
   migrations: readonly MigrationFile[];
-  /** The declared admin surface (infra/adminSurface.ts): one Grant resource each. */
+  /**
+   * The declared admin surface (infra/adminSurface.ts): one Grant resource each.
+   * @default none (required)
+   */
   grants: readonly AdminGrant[];
   /**
    * What a fresh deploy of `migrations` leaves (sql/schema.json): the Schema resource reports
@@ -60,7 +71,7 @@ export interface AnalyticsFoundationArgs {
   expectedSchema?: ExpectedSchema;
   /**
    * pg_cron schedule of the `refresh-analytics-views` job.
-   * @default "*\/30 * * * *"
+   * @default "*\/30 * * * *" (REFRESH_JOB.defaultSchedule, from config)
    */
   refreshSchedule: string;
   /**
@@ -106,22 +117,23 @@ export class AnalyticsFoundation extends pulumi.ComponentResource {
     this.args = args;
 
     const project = this.createProject();
-    // A project's connection is set by every create and update that succeeds (it is optional
-    // only in what a failed create records).
-    const projectConnection = project?.connection as pulumi.Output<string> | undefined;
+    // DatabaseConnection's create and update always record the URL (it is optional only as check's input).
+    const projectConnection = project && (this.createDatabaseConnection(project.resource, project.dbPass).connection as pulumi.Output<string>);
     this.connection = pulumi.secret(projectConnection ?? pulumi.output(this.postgresTarget().databaseUrl));
 
     const extension = this.createExtension();
     const migrations = this.createMigrations();
-    const postgrestConfig = project && this.createPostgrestConfig(project, migrations);
-    const grants = this.createGrants(migrations, postgrestConfig);
-    const cronJob = this.createCronJob(extension, migrations);
-    this.createSchema(migrations);
-    const authHook = project && this.createAuthHook(project, migrations, grants);
+    // The chain's newest link (none without migrations): the database objects in their final shape.
+    const schemaReady = migrations.slice(-1);
+    const postgrestConfig = project && this.createPostgrestConfig(project.resource, schemaReady);
+    const grants = this.createGrants(schemaReady, postgrestConfig);
+    const cronJob = this.createCronJob(extension, schemaReady);
+    this.createSchema(schemaReady);
+    const authHook = project && this.createAuthHook(project.resource, schemaReady, grants);
 
-    this.projectRef = project?.ref;
-    this.apiUrl = project?.apiUrl;
-    this.migrationVersions = pulumi.all([...migrations.values()].map((migration) => migration.version));
+    this.projectRef = project?.resource.ref;
+    this.apiUrl = project?.resource.apiUrl;
+    this.migrationVersions = pulumi.all(migrations.map((migration) => migration.version));
     this.refreshSchedule = cronJob.schedule;
     this.hookUri = authHook?.uri;
     this.registerOutputs({
@@ -154,22 +166,19 @@ export class AnalyticsFoundation extends pulumi.ComponentResource {
     return { parent: this, dependsOn, retainOnDelete: this.args.retainDatabaseObjects ?? false };
   }
 
-  /** The Supabase project: created (with a random password) or adopted. None for target postgres. */
-  private createProject(): Project | undefined {
+  /** The Supabase project and its database password: created (with a random password) or adopted. None for target postgres. */
+  private createProject(): { resource: Project; dbPass: pulumi.Input<string> } | undefined {
     const { target } = this.args;
     if (target.kind === "postgres") return undefined;
     const api = this.supabaseApi();
     const protect = this.args.protectProject ?? false;
     if (target.kind === "supabase-existing") {
-      return new Project(
-        "project",
-        { projectRef: target.projectRef, dbPass: pulumi.secret(target.dbPassword), ...api },
-        { parent: this, protect },
-      );
+      const dbPass = pulumi.secret(target.dbPassword);
+      return { resource: new Project("project", { projectRef: target.projectRef, dbPass, ...api }, { parent: this, protect }), dbPass };
     }
     // Letters and digits only: the password goes into a connection URL unescaped by other tools.
     const password = new random.RandomPassword("db-password", { length: 40, special: false }, { parent: this });
-    return new Project(
+    const resource = new Project(
       "project",
       {
         name: target.projectName,
@@ -182,19 +191,30 @@ export class AnalyticsFoundation extends pulumi.ComponentResource {
       },
       { parent: this, protect },
     );
+    return { resource, dbPass: password.result };
+  }
+
+  /**
+   * The session-pooler URL the database resources use. Not the Project's `connection` output:
+   * that one is unknown in the preview of any Project update (which gets back its new inputs
+   * only), so every database resource would preview an update. The project's id (its ref)
+   * stays known, and DatabaseConnection works the URL out in check (infra/supabase/databaseConnection.ts).
+   */
+  private createDatabaseConnection(project: Project, dbPass: pulumi.Input<string>): DatabaseConnection {
+    return new DatabaseConnection("database-connection", { projectRef: project.id, dbPass, ...this.supabaseApi() }, { parent: this });
   }
 
   /**
    * Exposes schema analytics to the Data API, so `supabase.schema('analytics').rpc(...)` works.
-   * It waits for the migration that creates the schema: PostgREST cannot load a schema cache
-   * that names a schema which does not exist.
+   * It waits for the migrations: PostgREST cannot load a schema cache that names a schema
+   * which does not exist.
    */
-  private createPostgrestConfig(project: Project, migrations: Map<string, Migration>): PostgrestConfig {
-    const schemaMigration = this.requireMigration(migrations, MIGRATION_VERSIONS.rbac, "creates schema analytics");
+  private createPostgrestConfig(project: Project, schemaReady: Migration[]): PostgrestConfig {
     return new PostgrestConfig(
       "postgrest-config",
-      { projectRef: project.ref, schemas: [API_SCHEMA], ...this.supabaseApi() },
-      { parent: this, dependsOn: [schemaMigration] },
+      // The id, not the output ref: it stays known while the project is updated, and projectRef is a replace key.
+      { projectRef: project.id, schemas: [ANALYTICS_SCHEMA], ...this.supabaseApi() },
+      { parent: this, dependsOn: schemaReady },
     );
   }
 
@@ -207,8 +227,8 @@ export class AnalyticsFoundation extends pulumi.ComponentResource {
   }
 
   /** One resource per file, each waiting for its predecessor: the files apply in version order. */
-  private createMigrations(): Map<string, Migration> {
-    const created = new Map<string, Migration>();
+  private createMigrations(): Migration[] {
+    const created: Migration[] = [];
     let previous: Migration | undefined;
     for (const file of this.args.migrations) {
       const migration: Migration = new Migration(
@@ -224,27 +244,18 @@ export class AnalyticsFoundation extends pulumi.ComponentResource {
         },
         this.databaseOptions(previous ? [previous] : []),
       );
-      created.set(file.version, migration);
+      created.push(migration);
       previous = migration;
     }
     return created;
   }
 
-  private requireMigration(migrations: Map<string, Migration>, version: string, purpose: string): Migration {
-    const migration = migrations.get(version);
-    if (!migration) {
-      throw new Error(`sql/migrations has no migration ${version}, which ${purpose}; restore the file`);
-    }
-    return migration;
-  }
-
-  /** Each Grant waits for the migration that creates its object; analytics grants also for PostgREST. */
-  private createGrants(migrations: Map<string, Migration>, postgrestConfig?: PostgrestConfig): Map<string, Grant> {
+  /** Each Grant waits for the migrations; analytics grants also for PostgREST. */
+  private createGrants(schemaReady: Migration[], postgrestConfig?: PostgrestConfig): Map<string, Grant> {
     const created = new Map<string, Grant>();
     for (const grant of this.args.grants) {
-      const creator = this.requireMigration(migrations, grant.createdBy, `creates ${grant.object}`);
-      const onAnalytics = grant.object === API_SCHEMA || grant.object.startsWith(`${API_SCHEMA}.`);
-      const dependsOn: pulumi.Resource[] = [creator, ...(onAnalytics && postgrestConfig ? [postgrestConfig] : [])];
+      const onAnalytics = grant.object === ANALYTICS_SCHEMA || grant.object.startsWith(`${ANALYTICS_SCHEMA}.`);
+      const dependsOn: pulumi.Resource[] = [...schemaReady, ...(onAnalytics && postgrestConfig ? [postgrestConfig] : [])];
       const name = grantResourceName(grant);
       created.set(
         name,
@@ -268,31 +279,29 @@ export class AnalyticsFoundation extends pulumi.ComponentResource {
    * The objects the migrations own, watched against the expected schema. It waits for the
    * newest migration; the admin surface's privileges are the Grant resources' and left out.
    */
-  private createSchema(migrations: Map<string, Migration>): Schema | undefined {
+  private createSchema(schemaReady: Migration[]): Schema | undefined {
     const { expectedSchema } = this.args;
     if (!expectedSchema) return undefined;
-    const newest = [...migrations.values()].at(-1);
     const managedGrants = this.args.grants.map(({ role, privilege, objectType, object }) => ({ role, privilege, objectType, object }));
     return new Schema(
       "schema",
       { connection: this.connection, expected: expectedSchema, managedGrants, migrations: migrationFingerprints(this.args.migrations) },
-      this.databaseOptions(newest ? [newest] : []),
+      this.databaseOptions(schemaReady),
     );
   }
 
   /** The 30-minute refresh: needs pg_cron and the refresh function. */
-  private createCronJob(extension: Extension, migrations: Map<string, Migration>): CronJob {
-    const refreshFunctions = this.requireMigration(migrations, MIGRATION_VERSIONS.refreshFunctions, "creates analytics.refresh_all_views()");
+  private createCronJob(extension: Extension, schemaReady: Migration[]): CronJob {
     return new CronJob(
-      "cron-refresh-analytics-views",
+      `cron-${REFRESH_JOB.name}`,
       {
         connection: this.connection,
-        jobName: REFRESH_JOB_NAME,
+        jobName: REFRESH_JOB.name,
         schedule: this.args.refreshSchedule,
-        command: REFRESH_COMMAND,
+        command: REFRESH_JOB.command,
         active: true,
       },
-      this.databaseOptions([extension, refreshFunctions]),
+      this.databaseOptions([extension, ...schemaReady]),
     );
   }
 
@@ -300,15 +309,14 @@ export class AnalyticsFoundation extends pulumi.ComponentResource {
    * Registers the hook last: a hook registered before its function exists, or before
    * supabase_auth_admin may execute it, breaks every login.
    */
-  private createAuthHook(project: Project, migrations: Map<string, Migration>, grants: Map<string, Grant>): AuthHook {
-    const hookMigration = this.requireMigration(migrations, MIGRATION_VERSIONS.customAccessTokenHook, "creates the hook function");
+  private createAuthHook(project: Project, schemaReady: Migration[], grants: Map<string, Grant>): AuthHook {
     const hookGrants = HOOK_GRANTS.map((grant) => grants.get(grantResourceName(grant))).filter(
       (grant): grant is Grant => grant !== undefined,
     );
     return new AuthHook(
       "auth-hook-custom-access-token",
-      { projectRef: project.ref, hook: "custom_access_token", enabled: true, uri: CUSTOM_ACCESS_TOKEN_HOOK_URI, ...this.supabaseApi() },
-      { parent: this, dependsOn: [hookMigration, ...hookGrants] },
+      { projectRef: project.id, hook: "custom_access_token", enabled: true, uri: CUSTOM_ACCESS_TOKEN_HOOK_URI, ...this.supabaseApi() },
+      { parent: this, dependsOn: [...schemaReady, ...hookGrants] },
     );
   }
 }

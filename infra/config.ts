@@ -5,11 +5,11 @@
 // validation (parseStackConfig) so the validation is a pure function the tests call directly.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { REFRESH_JOB } from "./adminSurface";
 import { cronScheduleProblem } from "./postgres";
 import { DEFAULT_PROVISIONING_TIMEOUT_MINUTES, ORGANIZATION_SLUG_PATTERN } from "./supabase";
 
 export const PROJECT = "supabase-analytics";
-export const DEFAULT_REFRESH_SCHEDULE = "*/30 * * * *";
 export const DEFAULT_MIGRATIONS_DIR = "sql/migrations";
 
 /** Every key the program reads (in namespace supabase-analytics), as declared in Pulumi.yaml. */
@@ -165,7 +165,7 @@ function parseDatabaseUrl(raw: RawConfig, problems: Problems): string {
 
 function parseCommon(raw: RawConfig, stack: string, problems: Problems): CommonConfig {
   const production = stack.startsWith("prod");
-  const refreshSchedule = value(raw, "refreshSchedule")?.trim() || DEFAULT_REFRESH_SCHEDULE;
+  const refreshSchedule = value(raw, "refreshSchedule")?.trim() || REFRESH_JOB.defaultSchedule;
   const scheduleError = cronScheduleProblem(refreshSchedule);
   if (scheduleError) {
     problems.add("refreshSchedule", `${JSON.stringify(refreshSchedule)} is not a pg_cron schedule: ${scheduleError}`);

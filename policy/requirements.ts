@@ -2,7 +2,9 @@
 // These are the defaults of the policies' config (each policy's configSchema); an organisation
 // changes them with `pulumi preview --policy-pack policy --policy-pack-config <file>.json`.
 // The pack never reads them from the program it checks: a program that drops a grant must not
-// also drop the expectation.
+// also drop the expectation. They are a copy of the program's declarations (infra/adminSurface.ts,
+// the single source of truth); tests/policy/requirements.test.ts fails, naming the difference,
+// when the two disagree, so a view or grant added to the program is added here too.
 
 export interface RequiredGrant {
   role: string;
@@ -12,6 +14,9 @@ export interface RequiredGrant {
   object: string;
 }
 
+/** The refresh job: its name and command are fixed, its schedule is the `schedule` option. */
+export const REFRESH_JOB_NAME = "refresh-analytics-views";
+export const REFRESH_COMMAND = "select analytics.refresh_all_views()";
 export const REFRESH_SCHEDULE = "*/30 * * * *";
 
 /** The schema only admins reach (through its admin functions), never anon or public. */
@@ -21,9 +26,6 @@ export const ANALYTICS_SCHEMA = "analytics";
 export const HOOK_FUNCTION = { schema: "public", name: "custom_access_token_hook" } as const;
 
 export const HOOK_URI = "pg-functions://postgres/public/custom_access_token_hook";
-
-/** The migration that creates public.custom_access_token_hook(jsonb); the AuthHook waits for it. */
-export const HOOK_MIGRATION = "20260128100002";
 
 export const PRODUCTION_STACK_PREFIX = "prod";
 
@@ -37,18 +39,23 @@ export const HOOK_GRANTS: readonly RequiredGrant[] = [
   { role: "supabase_auth_admin", privilege: "select", objectType: "table", object: "public.user_roles" },
 ];
 
+/** The materialized views of schema analytics; admins read each through `analytics.get_<view>()`. */
+export const ANALYTICS_VIEWS: readonly string[] = [
+  "active_learning_days",
+  "popular_tracks",
+  "streak_dropoffs",
+  "quiz_completion_rates",
+  "review_session_usage",
+  "explanation_engagement",
+  "summary_stats",
+];
+
 /** The admin surface: usage on schema analytics and execute on the admin functions, plus the hook grants. */
 export const ADMIN_GRANTS: readonly RequiredGrant[] = [
-  { role: "authenticated", privilege: "usage", objectType: "schema", object: "analytics" },
+  { role: "authenticated", privilege: "usage", objectType: "schema", object: ANALYTICS_SCHEMA },
   adminFunction("analytics.manual_refresh()"),
-  adminFunction("analytics.health_check()"),
   adminFunction("analytics.get_cron_job_status()"),
-  adminFunction("analytics.get_active_learning_days()"),
-  adminFunction("analytics.get_popular_tracks()"),
-  adminFunction("analytics.get_streak_dropoffs()"),
-  adminFunction("analytics.get_quiz_completion_rates()"),
-  adminFunction("analytics.get_review_session_usage()"),
-  adminFunction("analytics.get_explanation_engagement()"),
-  adminFunction("analytics.get_summary_stats()"),
+  adminFunction("analytics.health_check()"),
+  ...ANALYTICS_VIEWS.map((view) => adminFunction(`analytics.get_${view}()`)),
   ...HOOK_GRANTS,
 ];

@@ -30,14 +30,9 @@ import {
 } from "../toolkit";
 import { statementsChecksum } from "./checksums";
 import { migrationFileName } from "./files";
+import { MIGRATION_LOCK_KEY } from "./lockKeys";
 import { lineAndColumn, Statement } from "./statements";
 
-/**
- * The advisory lock key every deployer of this project takes while applying migrations
- * (pg_advisory_xact_lock / pg_advisory_lock, one bigint). Documented in docs/database.md; change it
- * only together with every tool that applies migrations to the same database.
- */
-export const MIGRATION_LOCK_KEY = 740_610_001;
 /** Longest single statement of a migration (creating and populating materialized views takes a while). */
 export const MIGRATION_STATEMENT_TIMEOUT = "30min";
 /** Longest wait for another deployer (or the Supabase CLI) to finish applying migrations. */

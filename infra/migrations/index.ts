@@ -1,5 +1,5 @@
 // The migrations module: sql/migrations files, their checksums, how a file becomes statements,
-// the Supabase CLI's history table (apply, revert, read, the migration lock) and the plan's
+// the Supabase CLI's history table (apply, revert, read), the advisory lock keys and the plan's
 // classification. The program, the Migration provider, `npm run plan`, the bench and the tests
 // use this entry only. It imports nothing from infra/ but the toolkit.
 export {
@@ -21,7 +21,6 @@ export { lineAndColumn, splitStatements, statementsProblem } from "./statements"
 export type { Statement } from "./statements";
 export {
   applyMigration,
-  MIGRATION_LOCK_KEY,
   MIGRATION_LOCK_WAIT,
   MIGRATION_STATEMENT_TIMEOUT,
   readHistory,
@@ -32,5 +31,6 @@ export {
   withReadOnlyTransaction,
 } from "./history";
 export type { ApplyMode, ApplyOutcome, MigrationFileInput, RecordedMigration, Verdict } from "./history";
+export { MIGRATION_LOCK_KEY, REFRESH_LOCK_KEY } from "./lockKeys";
 export { buildPlan, withContentChecksums } from "./plan";
 export type { LocalMigration, MigrationState, PlanEntry } from "./plan";

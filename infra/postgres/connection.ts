@@ -1,13 +1,15 @@
 // How the Postgres resources (and `npm run plan`) reach the database.
 //
 // - One pg.Pool per connection string, created lazily and kept on globalThis, never in a
-//   provider: the providers are serialized by Pulumi, so nothing live is captured, and
-//   node-postgres is required inside the functions. The engine runs many operations on one
+//   provider object, and node-postgres is required inside the functions. The engine runs many operations on one
 //   database, and a new session pays authentication and cold catalog caches every time
 //   (measured: most of a deploy's overhead over psql), so a session is kept for the next
 //   operation by the pool's own idle handling (IDLE_SESSION_MS; an idle session never keeps
 //   the process alive). A session an operation failed with is destroyed, never reused; a
 //   reused one is reset first, and one the server ended while it was idle is replaced.
+// - At most MAX_SESSIONS sessions per connection string, whatever the engine's --parallel:
+//   Supabase's session pooler refuses clients beyond its pool size (below). Operations beyond
+//   the cap wait for a session in order, and that wait is not a connect timeout.
 // - sslmode means what it means to libpq (psql, the Supabase CLI). node-postgres alone reads
 //   `sslmode=require` as verify-full, which fails against the Supabase pooler, whose
 //   certificate is signed by Supabase's own CA. So:
@@ -44,12 +46,14 @@ export const CONNECT_TIMEOUT_MS = 15_000;
 /** How long a session stays open after an operation, for the next one on the same database. */
 export const IDLE_SESSION_MS = 5_000;
 /**
- * No cap of the pool's own: the engine's --parallel (4 × CPUs by default) bounds how many
- * operations run at once, and an operation never queues behind another's session (a wait in
- * the pool's queue would count against the connect timeout, while a migration may hold the
- * migration lock for minutes).
+ * Sessions open at once per connection string, idle ones included. Supavisor in session mode
+ * refuses a client once as many are connected as the pool size, 15 on the smallest compute
+ * ("(EMAXCONNSESSION) max clients reached in session mode - max clients are limited to
+ * pool_size: 15": Supavisor.Manager.check_client_limit, lib/supavisor/manager.ex), while the
+ * engine reads and steps up to --parallel at once (16 on a 4-vCPU runner). 10 leaves room for
+ * the other session-mode clients of the same user and database (psql, the Supabase CLI).
  */
-const MAX_SESSIONS = Number.POSITIVE_INFINITY;
+export const MAX_SESSIONS = 10;
 
 /** Constant text: the deploy timeouts, quoted as settings. */
 const SESSION_SETTINGS_SQL = `set lock_timeout = '${LOCK_TIMEOUT}'; set statement_timeout = '${STATEMENT_TIMEOUT}'`;
@@ -144,6 +148,28 @@ interface DatabasePool {
   pool: Pool;
   /** Sessions that served an operation already: reset before the next one. */
   used: WeakSet<PoolClient>;
+}
+
+type Limit = <T>(fn: () => Promise<T>) => Promise<T>;
+
+/** Per process: the MAX_SESSIONS limit of each connection string (it outlives a pool replaced by the sslmode=prefer fallback). */
+const LIMITS_KEY = "__supabaseAnalyticsPostgresSessionLimits";
+
+/**
+ * Runs operations on one connection string at most MAX_SESSIONS at a time, the others waiting
+ * in order (p-limit). The wait is outside pg.Pool: a wait in the pool's own queue would count
+ * against the connect timeout, while a migration may hold the migration lock for minutes.
+ */
+function sessionLimit(connection: string): Limit {
+  const store = globalThis as unknown as Record<string, Map<string, Limit> | undefined>;
+  const limits = (store[LIMITS_KEY] ??= new Map<string, Limit>());
+  let limit = limits.get(connection);
+  if (limit === undefined) {
+    const pLimit = require("p-limit") as (concurrency: number) => Limit;
+    limit = pLimit(MAX_SESSIONS);
+    limits.set(connection, limit);
+  }
+  return limit;
 }
 
 function pools(): Map<string, DatabasePool> {
@@ -251,6 +277,10 @@ function connectError(operation: string, error: unknown, connection: string): Pr
  * is destroyed. Every error that leaves is redacted and names the operation.
  */
 export async function withDatabase<T>(connection: string, operation: string, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+  return sessionLimit(connection)(() => runWithSession(connection, operation, fn));
+}
+
+async function runWithSession<T>(connection: string, operation: string, fn: (client: PoolClient) => Promise<T>): Promise<T> {
   let parsed: ParsedConnection;
   try {
     parsed = parseConnection(connection);

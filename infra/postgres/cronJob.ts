@@ -25,13 +25,25 @@ import {
 } from "./providerInputs";
 
 export interface CronJobArgs extends PostgresArgs {
-  /** The job's name in cron.job, e.g. refresh-analytics-views; a new name replaces the job. */
+  /**
+   * The job's name in cron.job, e.g. refresh-analytics-views; a new name replaces the job.
+   * @default none (required)
+   */
   jobName: pulumi.Input<string>;
-  /** Five cron fields (minute hour day-of-month month day-of-week) or an @-word, as pg_cron 1.4 reads them. */
+  /**
+   * Five cron fields (minute hour day-of-month month day-of-week) or an @-word, as pg_cron 1.4 reads them.
+   * @default none (required)
+   */
   schedule: pulumi.Input<string>;
-  /** The SQL the job runs. */
+  /**
+   * The SQL the job runs.
+   * @default none (required)
+   */
   command: pulumi.Input<string>;
-  /** Default true. */
+  /**
+   * Whether pg_cron runs the job; false keeps it scheduled but paused.
+   * @default true
+   */
   active?: pulumi.Input<boolean>;
 }
 
@@ -169,7 +181,7 @@ export const cronJobProvider: pulumi.dynamic.ResourceProvider<CronJobInputs, Cro
 
 /** pulumi-nodejs:dynamic/postgres:CronJob */
 export const CronJob = dynamicResource<CronJobArgs, CronJobOutputs>(
-  { provider: cronJobProvider, module: "postgres", type: "CronJob", folder: __dirname, secrets: POSTGRES_SECRETS },
+  { provider: cronJobProvider, module: "postgres", type: "CronJob", file: __filename, secrets: POSTGRES_SECRETS },
   (args) => ({ ...args, active: args.active ?? true, jobId: undefined }),
 );
 export type CronJob = InstanceType<typeof CronJob>;

@@ -20,9 +20,15 @@ import { withDatabase } from "./connection";
 import { CommonInputs, connectionFailures, PostgresArgs, diffProperties, nameProblem, POSTGRES_SECRETS, STORED_ONLY_KEYS } from "./providerInputs";
 
 export interface ExtensionArgs extends PostgresArgs {
-  /** One of SUPPORTED_EXTENSIONS: pg_cron. */
+  /**
+   * One of SUPPORTED_EXTENSIONS: pg_cron.
+   * @default none (required)
+   */
   name: pulumi.Input<string>;
-  /** Default pg_catalog, where pg_cron must live. */
+  /**
+   * The schema the extension is created in, where pg_cron must live.
+   * @default "pg_catalog"
+   */
   schema?: pulumi.Input<string>;
 }
 
@@ -149,7 +155,7 @@ export const extensionProvider: pulumi.dynamic.ResourceProvider<ExtensionInputs,
   },
 
   async update(_id, olds, news) {
-    // name and schema replace; what is left (connection, providerVersion) is only stored.
+    // name and schema replace; what is left (connection) is only stored.
     return { outs: { ...resolveInputs(news), version: olds.version, adopted: olds.adopted } };
   },
 
@@ -164,7 +170,7 @@ export const extensionProvider: pulumi.dynamic.ResourceProvider<ExtensionInputs,
 
 /** pulumi-nodejs:dynamic/postgres:Extension */
 export const Extension = dynamicResource<ExtensionArgs, ExtensionOutputs>(
-  { provider: extensionProvider, module: "postgres", type: "Extension", folder: __dirname, secrets: POSTGRES_SECRETS },
+  { provider: extensionProvider, module: "postgres", type: "Extension", file: __filename, secrets: POSTGRES_SECRETS },
   (args) => ({ ...args, schema: args.schema ?? DEFAULT_EXTENSION_SCHEMA, version: undefined, adopted: undefined }),
 );
 export type Extension = InstanceType<typeof Extension>;

@@ -27,12 +27,25 @@ import {
 import { CommonInputs, connectionFailures, PostgresArgs, diffProperties, POSTGRES_SECRETS, STORED_ONLY_KEYS } from "./providerInputs";
 
 export interface GrantArgs extends PostgresArgs {
-  /** The grantee, e.g. authenticated; never public. */
+  /**
+   * The grantee, e.g. authenticated; never public.
+   * @default none (required)
+   */
   role: pulumi.Input<string>;
-  /** Lowercase, the one the object type takes: execute (function), select (table), usage (schema). */
+  /**
+   * Lowercase, the one the object type takes: execute (function), select (table), usage (schema).
+   * @default none (required)
+   */
   privilege: pulumi.Input<Privilege>;
+  /**
+   * What `object` names: function, table (also views and materialized views) or schema.
+   * @default none (required)
+   */
   objectType: pulumi.Input<GrantObjectType>;
-  /** Schema-qualified; functions with argument types: analytics.manual_refresh(). */
+  /**
+   * Schema-qualified; functions with argument types: analytics.manual_refresh().
+   * @default none (required)
+   */
   object: pulumi.Input<string>;
 }
 
@@ -226,7 +239,7 @@ export const grantProvider: pulumi.dynamic.ResourceProvider<GrantInputs, GrantOu
 
 /** pulumi-nodejs:dynamic/postgres:Grant */
 export const Grant = dynamicResource<GrantArgs, GrantOutputs>(
-  { provider: grantProvider, module: "postgres", type: "Grant", folder: __dirname, secrets: POSTGRES_SECRETS },
+  { provider: grantProvider, module: "postgres", type: "Grant", file: __filename, secrets: POSTGRES_SECRETS },
   (args) => ({ ...args, granted: true }),
 );
 export type Grant = InstanceType<typeof Grant>;

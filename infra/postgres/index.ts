@@ -18,6 +18,7 @@ export {
   connectionProblem,
   IDLE_SESSION_MS,
   LOCK_TIMEOUT,
+  MAX_SESSIONS,
   parseConnection,
   STATEMENT_TIMEOUT,
   withDatabase,

@@ -36,17 +36,35 @@ import { CommonInputs, connectionFailures, PostgresArgs, diffProperties, POSTGRE
 
 /** One file of sql/migrations (loadMigrations() gives version, name, sql, checksum and downSql). */
 export interface MigrationArgs extends PostgresArgs {
-  /** 14-digit UTC timestamp, the file name's prefix. */
+  /**
+   * 14-digit UTC timestamp, the file name's prefix.
+   * @default none (required)
+   */
   version: pulumi.Input<string>;
-  /** The file name's rest, lowercase letters, digits and underscores. */
+  /**
+   * The file name's rest, lowercase letters, digits and underscores.
+   * @default none (required)
+   */
   name: pulumi.Input<string>;
-  /** The file's SQL, applied statement by statement in one transaction (unless the header says no-transaction). */
+  /**
+   * The file's SQL, applied statement by statement in one transaction (unless the header says no-transaction).
+   * @default none (required)
+   */
   sql: pulumi.Input<string>;
-  /** sha256 hex of the file (loadMigrations()). */
+  /**
+   * sha256 hex of the file (loadMigrations()).
+   * @default none (required)
+   */
   checksum: pulumi.Input<string>;
-  /** Apply even when a newer version is already recorded. Default false. */
+  /**
+   * Apply even when a newer version is already recorded.
+   * @default false
+   */
   allowOutOfOrder?: pulumi.Input<boolean>;
-  /** The `<version>_<name>.down.sql` file: what deleting the resource runs. */
+  /**
+   * The `<version>_<name>.down.sql` file: what deleting the resource runs.
+   * @default none: deleting the resource changes nothing in the database (schema and history row stay)
+   */
   downSql?: pulumi.Input<string>;
 }
 
@@ -137,7 +155,7 @@ export const migrationProvider: pulumi.dynamic.ResourceProvider<MigrationInputs,
       ...propertyFailures("version", news.version, (value) =>
         typeof value === "string" && MIGRATION_VERSION_PATTERN.test(value)
           ? undefined
-          : "must be 14 digits, the file's UTC timestamp (YYYYMMDDHHMMSS), e.g. 20260128100000",
+          : "must be 14 digits, the file's UTC timestamp (YYYYMMDDHHMMSS), e.g. 20270115093000",
       ),
       ...propertyFailures("name", news.name, (value) =>
         typeof value === "string" && MIGRATION_NAME_PATTERN.test(value)
@@ -222,7 +240,7 @@ export const migrationProvider: pulumi.dynamic.ResourceProvider<MigrationInputs,
 
 /** pulumi-nodejs:dynamic/postgres:Migration */
 export const Migration = dynamicResource<MigrationArgs, MigrationOutputs>(
-  { provider: migrationProvider, module: "postgres", type: "Migration", folder: __dirname, secrets: POSTGRES_SECRETS },
+  { provider: migrationProvider, module: "postgres", type: "Migration", file: __filename, secrets: POSTGRES_SECRETS },
   (args) => ({ ...args, statementsChecksum: undefined }),
 );
 export type Migration = InstanceType<typeof Migration>;

@@ -10,6 +10,7 @@ export interface PostgresArgs {
    * PostgreSQL URL with the password (secret): postgresql://user:password@host:port/database,
    * sslmode as libpq reads it (disable, prefer, require, verify-ca, verify-full). For CronJob,
    * the database must be pg_cron's cron.database_name.
+   * @default none (required)
    */
   connection: pulumi.Input<string>;
 }
@@ -17,8 +18,6 @@ export interface PostgresArgs {
 /** Inputs every Postgres resource has besides its own. */
 export interface CommonInputs {
   connection: string;
-  /** Fingerprint of the provider code (infra/toolkit/providerVersion.ts); a change is an update, never a replacement. */
-  providerVersion?: string;
 }
 
 /** The secret every Postgres resource takes: the database URL with its password. */
@@ -49,8 +48,8 @@ function same(a: unknown, b: unknown): boolean {
 
 /**
  * The diff of two property bags over the given keys: an unknown new value counts as a change,
- * keys in `replaceKeys` that changed are replacements. Only `connection` or `providerVersion`
- * changing is an update that stores them (see each provider's update).
+ * keys in `replaceKeys` that changed are replacements. Only `connection` changing is an update
+ * that stores it (see each provider's update).
  */
 export function diffProperties(
   olds: object,
@@ -65,5 +64,5 @@ export function diffProperties(
 }
 
 /** Keys that change only what is stored, never the database. */
-export const STORED_ONLY_KEYS: readonly string[] = ["connection", "providerVersion"];
+export const STORED_ONLY_KEYS: readonly string[] = ["connection"];
 

@@ -166,7 +166,7 @@ export const schemaProvider: pulumi.dynamic.ResourceProvider<SchemaInputs, Schem
 
 /** pulumi-nodejs:dynamic/postgres:Schema */
 export const Schema = dynamicResource<SchemaArgs, SchemaOutputs>(
-  { provider: schemaProvider, module: "postgres", type: "Schema", folder: __dirname, secrets: POSTGRES_SECRETS },
+  { provider: schemaProvider, module: "postgres", type: "Schema", file: __filename, secrets: POSTGRES_SECRETS },
   (args) => ({ ...args, drift: [], securityDrift: [] }),
 );
 export type Schema = InstanceType<typeof Schema>;

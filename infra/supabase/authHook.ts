@@ -12,7 +12,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { dynamicResource, failure, propertyFailures } from "../toolkit";
 import { isManagementApiError } from "./client";
-import { credentialFailures, resolveCredentials, type ManagementApiArgs } from "./credentials";
+import { configureFromStack, credentialFailures, recordedCredentials, resolveCredentials, type ManagementApiArgs } from "./credentials";
 import { getAuthConfig, updateCustomAccessTokenHook } from "./managementApi";
 import { API_SECRETS, credentialChanged, definedOnly, projectRefFailures } from "./providerSupport";
 import type { AuthConfig } from "./spec";
@@ -31,7 +31,6 @@ export interface AuthHookInputs {
   uri: string;
   accessToken?: string;
   apiUrl?: string;
-  providerVersion?: string;
   /** Not an argument of AuthHook: present only to be refused (pg-functions hooks take none). */
   secrets?: string;
 }
@@ -121,7 +120,7 @@ async function read(id: string, props?: AuthHookOutputs): Promise<pulumi.dynamic
   const ref = recorded?.projectRef ?? id.split("/")[0];
   let config: AuthConfig;
   try {
-    config = await getAuthConfig(resolveCredentials(recorded ?? {}), ref);
+    config = await getAuthConfig(recordedCredentials(recorded ?? {}), ref);
   } catch (error) {
     if (isManagementApiError(error, 404)) return {};
     throw error;
@@ -135,7 +134,6 @@ async function diff(_id: string, olds: AuthHookOutputs, news: AuthHookInputs): P
     replaces.length > 0 ||
     news.enabled !== olds.enabled ||
     news.uri !== olds.uri ||
-    news.providerVersion !== olds.providerVersion ||
     credentialChanged(olds.accessToken, news.accessToken) ||
     credentialChanged(olds.apiUrl, news.apiUrl);
   return { changes, replaces, deleteBeforeReplace: false };
@@ -148,7 +146,7 @@ async function update(_id: string, olds: AuthHookOutputs, news: AuthHookInputs):
 
 async function deleteAuthHook(_id: string, props: AuthHookOutputs): Promise<void> {
   try {
-    await updateCustomAccessTokenHook(resolveCredentials(props), props.projectRef, { hook_custom_access_token_enabled: false });
+    await updateCustomAccessTokenHook(recordedCredentials(props), props.projectRef, { hook_custom_access_token_enabled: false });
   } catch (error) {
     // The project is gone, and its auth settings with it.
     if (!isManagementApiError(error, 404)) throw error;
@@ -156,6 +154,7 @@ async function deleteAuthHook(_id: string, props: AuthHookOutputs): Promise<void
 }
 
 export const authHookProvider: pulumi.dynamic.ResourceProvider<AuthHookInputs, AuthHookOutputs> = {
+  configure: configureFromStack,
   check,
   diff,
   create,
@@ -165,18 +164,31 @@ export const authHookProvider: pulumi.dynamic.ResourceProvider<AuthHookInputs, A
 };
 
 export interface AuthHookArgs extends ManagementApiArgs {
-  /** The project's ref (20 lowercase letters), e.g. a Project's `ref`. */
+  /**
+   * The project's ref (20 lowercase letters), e.g. a Project's `ref`.
+   * @default none (required)
+   */
   projectRef: pulumi.Input<string>;
-  /** custom_access_token, the only hook supported. */
+  /**
+   * custom_access_token, the only hook supported.
+   * @default none (required)
+   */
   hook: pulumi.Input<HookName>;
+  /**
+   * Whether the auth server calls the hook; false registers it switched off.
+   * @default none (required)
+   */
   enabled: pulumi.Input<boolean>;
-  /** pg-functions://<database>/<schema>/<function>, e.g. pg-functions://postgres/public/custom_access_token_hook */
+  /**
+   * pg-functions://<database>/<schema>/<function>, e.g. pg-functions://postgres/public/custom_access_token_hook
+   * @default none (required)
+   */
   uri: pulumi.Input<string>;
 }
 
 /** pulumi-nodejs:dynamic/supabase:AuthHook */
 export const AuthHook = dynamicResource<AuthHookArgs, AuthHookOutputs>(
-  { provider: authHookProvider, module: "supabase", type: "AuthHook", folder: __dirname, secrets: API_SECRETS },
+  { provider: authHookProvider, module: "supabase", type: "AuthHook", file: __filename, secrets: API_SECRETS },
   (args) => ({ ...args }),
 );
 export type AuthHook = InstanceType<typeof AuthHook>;

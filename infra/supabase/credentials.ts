@@ -4,6 +4,12 @@
 // supabase:apiUrl); otherwise SUPABASE_ACCESS_TOKEN and SUPABASE_API_URL are read when the
 // provider method runs, not when the program starts, so a CI refresh or destroy works with
 // nothing but the environment.
+//
+// refresh and destroy have only what an earlier `up` recorded, which may be a token rotated
+// since. The CLI gives a dynamic provider the whole stack config when it configures it
+// (pkg/resource/deploy/target.go GetPackageConfig: "For dynamic providers, we always pass the
+// full configuration"), so the stack's current supabase:accessToken and supabase:apiUrl are
+// kept (configureFromStack) and win over recorded ones (recordedCredentials).
 import type * as pulumi from "@pulumi/pulumi";
 
 export const DEFAULT_API_URL = "https://api.supabase.com";
@@ -21,9 +27,15 @@ export interface Credentials {
 
 /** The credential arguments of every Management API resource. */
 export interface ManagementApiArgs {
-  /** Management API token (secret); default: SUPABASE_ACCESS_TOKEN when the provider runs. */
+  /**
+   * Management API token (secret).
+   * @default SUPABASE_ACCESS_TOKEN, read when the provider runs
+   */
   accessToken?: pulumi.Input<string>;
-  /** Management API base URL; default: SUPABASE_API_URL, else https://api.supabase.com. */
+  /**
+   * Management API base URL.
+   * @default SUPABASE_API_URL when the provider runs, else https://api.supabase.com
+   */
   apiUrl?: pulumi.Input<string>;
 }
 
@@ -68,6 +80,28 @@ export function credentialFailures(inputs: CredentialInputs): { property: string
   const problem = apiUrlProblem(baseUrlFrom(inputs));
   if (problem !== undefined) failures.push({ property: "apiUrl", reason: problem });
   return failures;
+}
+
+/** Per plugin process: the stack config's credentials, from the provider's configure. */
+const STACK_CREDENTIALS_KEY = "__supabaseAnalyticsStackCredentials";
+
+function stackCredentials(): CredentialInputs {
+  return ((globalThis as Record<string, unknown>)[STACK_CREDENTIALS_KEY] as CredentialInputs | undefined) ?? {};
+}
+
+/** The providers' configure: keeps supabase:accessToken and supabase:apiUrl of the stack config, when set. */
+export async function configureFromStack(request: pulumi.dynamic.ConfigureRequest): Promise<void> {
+  const value = (key: string) => {
+    const raw: unknown = request.config.get(key);
+    return typeof raw === "string" ? nonEmpty(raw) : undefined;
+  };
+  (globalThis as Record<string, unknown>)[STACK_CREDENTIALS_KEY] = { accessToken: value("supabase:accessToken"), apiUrl: value("supabase:apiUrl") };
+}
+
+/** For refresh and delete: the stack config's current credentials, else the recorded ones, else the environment. */
+export function recordedCredentials(recorded: CredentialInputs): Credentials {
+  const current = stackCredentials();
+  return resolveCredentials({ accessToken: current.accessToken ?? recorded.accessToken, apiUrl: current.apiUrl ?? recorded.apiUrl });
 }
 
 export function resolveCredentials(inputs: CredentialInputs): Credentials {

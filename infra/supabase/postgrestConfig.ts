@@ -8,7 +8,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { CheckFailure, dynamicResource, isUnknown } from "../toolkit";
 import { isManagementApiError } from "./client";
-import { credentialFailures, resolveCredentials, type Credentials, type ManagementApiArgs } from "./credentials";
+import { configureFromStack, credentialFailures, recordedCredentials, resolveCredentials, type Credentials, type ManagementApiArgs } from "./credentials";
 import { getPostgrestConfig, updatePostgrestSchemas } from "./managementApi";
 import { API_SECRETS, credentialChanged, definedOnly, projectRefFailures, sameSet } from "./providerSupport";
 
@@ -22,7 +22,6 @@ export interface PostgrestConfigInputs {
   schemas: string[];
   accessToken?: string;
   apiUrl?: string;
-  providerVersion?: string;
 }
 
 export interface PostgrestConfigOutputs extends PostgrestConfigInputs {
@@ -117,7 +116,7 @@ async function read(id: string, props?: PostgrestConfigOutputs): Promise<pulumi.
   const recorded = props as PostgrestConfigOutputs;
   let live: string[];
   try {
-    live = await liveSchemas(resolveCredentials(recorded ?? {}), recorded?.projectRef ?? id);
+    live = await liveSchemas(recordedCredentials(recorded ?? {}), recorded?.projectRef ?? id);
   } catch (error) {
     if (isManagementApiError(error, 404)) return {};
     throw error;
@@ -138,7 +137,6 @@ async function diff(_id: string, olds: PostgrestConfigOutputs, news: PostgrestCo
   const changes =
     replaces.length > 0 ||
     !sameSet(olds.schemas, news.schemas) ||
-    olds.providerVersion !== news.providerVersion ||
     credentialChanged(olds.accessToken, news.accessToken) ||
     credentialChanged(olds.apiUrl, news.apiUrl);
   return { changes, replaces, deleteBeforeReplace: false };
@@ -165,7 +163,7 @@ async function deletePostgrestConfig(_id: string, props: PostgrestConfigOutputs)
   const added = props.addedSchemas ?? [];
   if (added.length === 0) return;
   try {
-    await reconcile(resolveCredentials(props), props.projectRef, [], added);
+    await reconcile(recordedCredentials(props), props.projectRef, [], added);
   } catch (error) {
     // The project is gone, and its settings with it.
     if (!isManagementApiError(error, 404)) throw error;
@@ -173,6 +171,7 @@ async function deletePostgrestConfig(_id: string, props: PostgrestConfigOutputs)
 }
 
 export const postgrestConfigProvider: pulumi.dynamic.ResourceProvider<PostgrestConfigInputs, PostgrestConfigOutputs> = {
+  configure: configureFromStack,
   check,
   diff,
   create,
@@ -182,15 +181,21 @@ export const postgrestConfigProvider: pulumi.dynamic.ResourceProvider<PostgrestC
 };
 
 export interface PostgrestConfigArgs extends ManagementApiArgs {
-  /** The project's ref (20 lowercase letters), e.g. a Project's `ref`. */
+  /**
+   * The project's ref (20 lowercase letters), e.g. a Project's `ref`.
+   * @default none (required)
+   */
   projectRef: pulumi.Input<string>;
-  /** Schemas the Data API must expose; must include "analytics". Existing entries are kept. */
+  /**
+   * Schemas the Data API must expose; must include "analytics". Existing entries are kept.
+   * @default none (required)
+   */
   schemas: pulumi.Input<pulumi.Input<string>[]>;
 }
 
 /** pulumi-nodejs:dynamic/supabase:PostgrestConfig */
 export const PostgrestConfig = dynamicResource<PostgrestConfigArgs, PostgrestConfigOutputs>(
-  { provider: postgrestConfigProvider, module: "supabase", type: "PostgrestConfig", folder: __dirname, secrets: API_SECRETS },
+  { provider: postgrestConfigProvider, module: "supabase", type: "PostgrestConfig", file: __filename, secrets: API_SECRETS },
   (args) => ({ addedSchemas: undefined, exposedSchemas: undefined, ...args }),
 );
 export type PostgrestConfig = InstanceType<typeof PostgrestConfig>;

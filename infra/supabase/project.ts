@@ -19,7 +19,7 @@
 // ACTIVE_HEALTHY (e.g. paused) is drift too, and the next update waits for it or says why not.
 import type * as pulumi from "@pulumi/pulumi";
 import { CheckFailure, dynamicResource, isUnknown } from "../toolkit";
-import { credentialFailures, resolveCredentials, type Credentials, type ManagementApiArgs } from "./credentials";
+import { configureFromStack, credentialFailures, recordedCredentials, resolveCredentials, type Credentials, type ManagementApiArgs } from "./credentials";
 import { isManagementApiError } from "./client";
 import {
   applyComputeAddon,
@@ -74,7 +74,6 @@ export interface ProjectInputs {
   provisioningTimeoutMinutes?: number;
   /** Adopt this existing project instead of creating one. */
   projectRef?: string;
-  providerVersion?: string;
 }
 
 export interface ProjectOutputs extends Omit<ProjectInputs, "apiUrl"> {
@@ -233,12 +232,12 @@ async function liveInstanceSize(credentials: Credentials, ref: string): Promise<
 }
 
 /** The session-pooler URL as the API gives it now (a region can move a project to another pooler). */
-async function liveConnection(credentials: Credentials, ref: string, dbPass: string): Promise<string> {
+export async function liveConnection(credentials: Credentials, ref: string, dbPass: string): Promise<string> {
   return sessionPoolerUrl(await getPoolerConfig(credentials, ref), ref, dbPass);
 }
 
 function credentialsOf(props: { accessToken?: string; managementApiUrl?: string }): Credentials {
-  return resolveCredentials({ accessToken: props.accessToken, apiUrl: props.managementApiUrl });
+  return recordedCredentials({ accessToken: props.accessToken, apiUrl: props.managementApiUrl });
 }
 
 // ------------------------------------------------------------------------------ waiting
@@ -417,12 +416,16 @@ async function read(id: string, props?: ProjectOutputs): Promise<pulumi.dynamic.
 /** Keys whose live value read reports; compared only when the stack declares them. */
 const LIVE_KEYS = ["name", "organizationSlug", "region", "instanceSize"] as const;
 /** Keys recorded from the inputs as given. */
-const RECORDED_KEYS = ["dbPass", "provisioningTimeoutMinutes", "providerVersion"] as const;
+const RECORDED_KEYS = ["dbPass", "provisioningTimeoutMinutes"] as const;
 
-/** True when the API now names another pooler host than the recorded connection (checked only for an active project). */
-async function poolerMoved(id: string, olds: ProjectOutputs): Promise<boolean> {
+/**
+ * True when the API now names another pooler host than the recorded connection (checked only
+ * for an active project). Asked with the stack's current credentials: the recorded token may
+ * be one that was rotated since.
+ */
+async function poolerMoved(credentials: Credentials, id: string, olds: ProjectOutputs): Promise<boolean> {
   if (olds.connection === undefined || olds.status !== "ACTIVE_HEALTHY") return false;
-  const live = await liveConnection(credentialsOf(olds), id, olds.dbPass);
+  const live = await liveConnection(credentials, id, olds.dbPass);
   return new URL(live).host !== new URL(olds.connection).host;
 }
 
@@ -445,7 +448,7 @@ async function diff(id: string, olds: ProjectOutputs, news: ProjectInputs): Prom
     credentialChanged(olds.managementApiUrl, news.apiUrl) ||
     olds.status !== "ACTIVE_HEALTHY" ||
     olds.connection === undefined ||
-    (await poolerMoved(id, olds));
+    (await poolerMoved(resolveCredentials({ accessToken: news.accessToken, apiUrl: news.apiUrl }), id, olds));
   return { changes: changed, replaces, deleteBeforeReplace: false };
 }
 
@@ -494,7 +497,7 @@ async function update(id: string, olds: ProjectOutputs, news: ProjectInputs): Pr
     olds.status !== "ACTIVE_HEALTHY" ||
     olds.connection === undefined ||
     news.projectRef !== olds.projectRef ||
-    (await poolerMoved(id, olds));
+    (await poolerMoved(credentials, id, olds));
   if (!needsApi) {
     // Nothing else to ask the API: record the new inputs and the URL with the current password.
     await setPassword();
@@ -519,6 +522,7 @@ async function deleteProjectResource(id: string, props: ProjectOutputs): Promise
 }
 
 export const projectProvider: pulumi.dynamic.ResourceProvider<ProjectInputs, ProjectOutputs> = {
+  configure: configureFromStack,
   check: checkProject,
   diff,
   create,
@@ -530,19 +534,44 @@ export const projectProvider: pulumi.dynamic.ResourceProvider<ProjectInputs, Pro
 // ------------------------------------------------------------------------------ resource
 
 interface ProjectCommonArgs extends ManagementApiArgs {
-  /** The database password (secret), e.g. a @pulumi/random RandomPassword's result. */
+  /**
+   * The database password (secret), e.g. a @pulumi/random RandomPassword's result.
+   * @default none (required)
+   */
   dbPass: pulumi.Input<string>;
-  /** How long create waits for ACTIVE_HEALTHY and healthy services; default 10. */
+  /**
+   * How long create waits for ACTIVE_HEALTHY and healthy services, in minutes.
+   * @default 10 (DEFAULT_PROVISIONING_TIMEOUT_MINUTES)
+   */
   provisioningTimeoutMinutes?: pulumi.Input<number>;
 }
 
 /** Create a project (target supabase). */
 export interface NewProjectArgs extends ProjectCommonArgs {
+  /**
+   * The project's display name.
+   * @default none (required)
+   */
   name: pulumi.Input<string>;
+  /**
+   * Slug of the organization that owns the project; a change replaces the project.
+   * @default none (required)
+   */
   organizationSlug: pulumi.Input<string>;
+  /**
+   * Region code, e.g. eu-central-1 (one of the spec's regions); a change replaces the project.
+   * @default none (required)
+   */
   region: pulumi.Input<string>;
-  /** Compute size; omitted, the platform picks the plan's smallest. A change resizes through the compute add-on. */
+  /**
+   * Compute size. A change resizes through the compute add-on.
+   * @default the plan's smallest, picked by the platform (not sent)
+   */
   instanceSize?: pulumi.Input<string>;
+  /**
+   * Never set here: a projectRef makes the arguments AdoptedProjectArgs.
+   * @default undefined
+   */
   projectRef?: undefined;
 }
 
@@ -552,10 +581,31 @@ export interface NewProjectArgs extends ProjectCommonArgs {
  * match), update never changes it, delete leaves it alone.
  */
 export interface AdoptedProjectArgs extends ProjectCommonArgs {
+  /**
+   * Reference id of the existing project (20 lowercase letters).
+   * @default none (required)
+   */
   projectRef: pulumi.Input<string>;
+  /**
+   * The project's name, checked against the live one when given.
+   * @default not checked
+   */
   name?: pulumi.Input<string>;
+  /**
+   * The owning organization's slug, checked against the live one when given.
+   * @default not checked
+   */
   organizationSlug?: pulumi.Input<string>;
+  /**
+   * The project's region, checked against the live one when given.
+   * @default not checked
+   */
   region?: pulumi.Input<string>;
+  /**
+   * The compute size the stack expects; an adopted project is never resized, so a size that
+   * differs from the live one fails the update with a message saying so.
+   * @default whatever the project runs
+   */
   instanceSize?: pulumi.Input<string>;
 }
 
@@ -563,7 +613,7 @@ export type ProjectArgs = NewProjectArgs | AdoptedProjectArgs;
 
 /** pulumi-nodejs:dynamic/supabase:Project */
 export const Project = dynamicResource<ProjectArgs, ProjectOutputs>(
-  { provider: projectProvider, module: "supabase", type: "Project", folder: __dirname, secrets: ["connection", "dbPass", "accessToken"] },
+  { provider: projectProvider, module: "supabase", type: "Project", file: __filename, secrets: ["connection", "dbPass", "accessToken"] },
   // Every output is listed, so the resource exposes it even when no input sets it.
   (args) => ({ ...PROJECT_OUTPUTS, ...args }),
 );

@@ -1,14 +1,18 @@
 // The one way a resource of this project is declared (dynamicResource below): a Pulumi dynamic
-// resource with an explicit module and type (token pulumi-nodejs:dynamic/<module>:<Type>),
-// the fingerprint of its provider code as `providerVersion`, its secrets marked, and every
-// property of the provider's outputs exposed as a typed Output.
+// resource with an explicit module and type (token pulumi-nodejs:dynamic/<module>:<Type>), its
+// secrets marked, and every property of the provider's outputs exposed as a typed Output.
+//
+// Its `__provider` is not a serialized copy of the provider (what pulumi.dynamic.Resource
+// stores, ~61 KB per resource) but a reference to it: a few lines that load the provider from
+// the checkout through providerHost.js when the dynamic-provider plugin calls it. So the state
+// holds no provider code, and a change of the code changes no input (docs/providers.md).
 //
 // Secrets arrive at the provider unwrapped, so each one is wrapped when given, listed in
 // additionalSecretOutputs (keeping any the caller listed), and its output is wrapped as well:
 // the engine marks it secret through additionalSecretOutputs, and this also holds where no
 // engine runs (mocks), so no consumer ever sees it in clear.
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { providerVersion } from "./providerVersion";
 
 export interface DynamicResourceType {
   provider: pulumi.dynamic.ResourceProvider;
@@ -16,27 +20,63 @@ export interface DynamicResourceType {
   module: string;
   /** The token's type, e.g. `Migration`. */
   type: string;
-  /** The provider's folder (`__dirname`), fingerprinted into providerVersion. */
-  folder: string;
+  /** The file that exports `provider` (`__filename`): what the plugin loads. */
+  file: string;
   /** Properties that carry a secret, e.g. the database `connection`. */
   secrets: readonly string[];
 }
 
-export class DynamicResource extends pulumi.dynamic.Resource {
-  declare public readonly providerVersion: pulumi.Output<string>;
+/** The dynamic-provider plugin's key for the provider code (@pulumi/pulumi/cmd/dynamic-provider). */
+export const PROVIDER_KEY = "__provider";
+/** The loader `__provider` requires (plain JavaScript: the plugin has no TypeScript loader). */
+const PROVIDER_HOST = path.join(__dirname, "providerHost.js");
+/** infra/: the host resolves module paths against it. */
+const PROGRAM_DIR = path.resolve(__dirname, "..");
 
+function posix(relative: string): string {
+  return relative.split(path.sep).join("/");
+}
+
+/** The name under which `file` exports `provider`. */
+function exportNameOf(kind: DynamicResourceType): string {
+  const exports = require(kind.file) as Record<string, unknown>;
+  const name = Object.keys(exports).find((key) => exports[key] === kind.provider);
+  if (name === undefined) throw new Error(`${kind.file} does not export the provider of ${kind.module}:${kind.type}: export it`);
+  return name;
+}
+
+const shims = new Map<DynamicResourceType, string>();
+
+/**
+ * The `__provider` of a resource: `handler()` loads the provider through the host, both found
+ * from the plugin's working directory, which Pulumi makes the program's (as it does for every
+ * `require` in serialized code). The text names paths relative to it, never the checkout's.
+ */
+export function providerCode(kind: DynamicResourceType): string {
+  const cached = shims.get(kind);
+  if (cached !== undefined) return cached;
+  const host = posix(path.relative(process.cwd(), PROVIDER_HOST));
+  const module = posix(path.relative(PROGRAM_DIR, kind.file)).replace(/\.ts$/, "");
+  const code =
+    `// ${kind.module}:${kind.type}: the provider in the program's checkout (infra/toolkit/providerHost.js)\n` +
+    `exports.handler = () => require(require("node:path").resolve(${JSON.stringify(host)})).provider(${JSON.stringify(module)}, ${JSON.stringify(exportNameOf(kind))});\n`;
+  shims.set(kind, code);
+  return code;
+}
+
+export class DynamicResource extends pulumi.CustomResource {
   constructor(
     kind: DynamicResourceType,
     name: string,
     props: Record<string, unknown>,
     opts?: pulumi.CustomResourceOptions,
   ) {
-    const inputs: pulumi.Inputs = { ...props, providerVersion: providerVersion(kind.folder) };
+    const inputs: pulumi.Inputs = { ...props, [PROVIDER_KEY]: providerCode(kind) };
     for (const key of kind.secrets) {
       if (inputs[key] !== undefined) inputs[key] = pulumi.secret(inputs[key]);
     }
     const secretOutputs = [...new Set([...(opts?.additionalSecretOutputs ?? []), ...kind.secrets])];
-    super(kind.provider, name, inputs, { ...opts, additionalSecretOutputs: secretOutputs }, kind.module, kind.type);
+    super(`pulumi-nodejs:dynamic/${kind.module}:${kind.type}`, name, inputs, { ...opts, additionalSecretOutputs: secretOutputs });
     const outputs = this as unknown as Record<string, unknown>;
     for (const key of kind.secrets) {
       if (pulumi.Output.isInstance(outputs[key])) outputs[key] = pulumi.secret(outputs[key] as pulumi.Output<unknown>);

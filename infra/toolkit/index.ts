@@ -6,9 +6,8 @@ export { isErrorLike, isProviderError, providerError, REDACTED, redactSecrets } 
 export type { ProviderError } from "./errors";
 export { failure, optionalBoolean, propertyFailures } from "./checks";
 export type { CheckFailure } from "./checks";
-export { DynamicResource, dynamicResource } from "./dynamicResource";
+export { DynamicResource, dynamicResource, PROVIDER_KEY, providerCode } from "./dynamicResource";
 export type { DynamicResourceClass, DynamicResourceType, ResourceOutputs } from "./dynamicResource";
-export { providerVersion } from "./providerVersion";
 export {
   asPgError,
   describePgError,

@@ -21,6 +21,28 @@ export function dependsOn(dependent: PolicyResource, dependency: PolicyResource)
   return selfAndAncestors(dependent).some((resource) => resource.dependencies.some((dep) => targets.has(dep.urn)));
 }
 
+/**
+ * True when `dependent` waits for `dependency` directly or through resources it waits for:
+ * the engine starts a resource only after every dependency is done, so waiting is transitive.
+ */
+export function waitsFor(dependent: PolicyResource, dependency: PolicyResource, resources: readonly PolicyResource[]): boolean {
+  const byUrn = new Map(resources.map((resource) => [resource.urn, resource]));
+  const seen = new Set<string>();
+  const pending: PolicyResource[] = [dependent];
+  for (let current = pending.pop(); current; current = pending.pop()) {
+    if (seen.has(current.urn)) continue;
+    seen.add(current.urn);
+    if (dependsOn(current, dependency)) return true;
+    for (const resource of selfAndAncestors(current)) {
+      for (const dep of resource.dependencies) {
+        const next = byUrn.get(dep.urn) ?? dep;
+        if (!seen.has(next.urn)) pending.push(next);
+      }
+    }
+  }
+  return false;
+}
+
 /** The stack of a URN: `urn:pulumi:<stack>::<project>::<type>::<name>`. */
 export function stackOfUrn(urn: string): string | undefined {
   const match = /^urn:pulumi:([^:]+)::/.exec(urn);

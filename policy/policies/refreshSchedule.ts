@@ -4,10 +4,7 @@ import type { StackValidationPolicy } from "@pulumi/policy";
 import { policyConfig, stringOption } from "../lib/config";
 import { CronJobProps, describeResource, ofType } from "../lib/resources";
 import { sameSql } from "../lib/sql/parser";
-import { REFRESH_SCHEDULE } from "../requirements";
-
-export const REFRESH_JOB_NAME = "refresh-analytics-views";
-export const REFRESH_COMMAND = "select analytics.refresh_all_views()";
+import { REFRESH_COMMAND, REFRESH_JOB_NAME, REFRESH_SCHEDULE } from "../requirements";
 
 const config = policyConfig({
   schedule: stringOption(REFRESH_SCHEDULE, "The pg_cron schedule the refresh job must have, exactly as written in the stack."),

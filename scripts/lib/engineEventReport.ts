@@ -11,6 +11,7 @@
 // declared values come from comparing old.outputs with new.inputs.
 import { isDeepStrictEqual } from "node:util";
 import type { DiagnosticEvent, EngineEvent, OpMap, OpType, PolicyEvent, StepEventMetadata, SummaryEvent } from "@pulumi/pulumi/automation";
+import { UNKNOWN } from "../../infra/toolkit";
 import { schemaDriftMessage } from "./schemaDriftReport";
 import { maskSecrets, SECRET_PLACEHOLDER } from "./secretMask";
 
@@ -164,8 +165,8 @@ function providerVersionChange(metadata: StepEventMetadata): { from?: unknown; t
 // ---- sentences -------------------------------------------------------------------------------
 
 export const MAX_VALUE_CHARS = 160;
-/** How the engine's events spell a value that is computed during `up` (plugin.UnknownStringValue). */
-export const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+/** How the engine's events spell a value that is computed during `up` (plugin.UnknownStringValue): the toolkit's one. */
+export const UNKNOWN_VALUE = UNKNOWN;
 
 /** A value for a sentence or a table cell: quoted, masked, long values cut with their length. */
 export function formatValue(value: unknown, maxChars = MAX_VALUE_CHARS): string {

@@ -25,6 +25,8 @@ export interface StackSettings {
   config: Record<string, string>;
   secretConfig: string[];
   env?: NodeJS.ProcessEnv;
+  /** The project folder (default: this checkout). */
+  rootDirectory?: string;
 }
 
 /** Stack `local`, target postgres (its file's default), with `databaseUrl` set as a secret. */
@@ -40,7 +42,7 @@ export function projectStack(settings: StackSettings): StackEngine {
     stateFile,
     engine: (config = {}, options = {}) => {
       const engine = new Engine({
-        rootDirectory: REPO_ROOT,
+        rootDirectory: settings.rootDirectory ?? REPO_ROOT,
         stack: settings.stack,
         stateFile,
         passphrase: STATE_PASSPHRASE,

@@ -8,7 +8,7 @@ import { withClient } from "../support/db";
 import { displayOutputs } from "../support/engine/engine";
 import { isSecret } from "../support/engine/wire";
 import { FakeManagementApi, startFakeManagementApi } from "../support/fakeManagementApi";
-import { SessionPooler } from "./sessionPooler";
+import type { SessionPooler } from "../support/fakeManagementApi/pooler";
 import { engineFailure, projectStack, StackEngine } from "./stackEngine";
 import { OwnCluster, startOwnCluster } from "./ownCluster";
 
@@ -27,7 +27,7 @@ describe("target supabase end to end against the fake Management API", () => {
   beforeAll(async () => {
     database = await startOwnCluster();
     fake = await startFakeManagementApi();
-    pooler = await SessionPooler.start({ databaseUrl: database.url, passwordFor: (ref) => fake.projects.get(ref)?.dbPass });
+    pooler = await fake.startPooler(database.url);
     stack = projectStack({
       stack: "dev",
       config: { "supabase:accessToken": fake.token, "supabase:apiUrl": fake.url },
@@ -37,7 +37,6 @@ describe("target supabase end to end against the fake Management API", () => {
   }, CLUSTER_START_TIMEOUT);
   afterAll(async () => {
     await stack?.dispose();
-    await pooler?.stop();
     await fake?.close();
     database?.stop();
   });
@@ -53,7 +52,7 @@ describe("target supabase end to end against the fake Management API", () => {
       );
       expect(result.changes.every((change) => change.op === "create")).toBe(true);
       const types = new Set(result.changes.map((change) => change.type.split(":").pop()));
-      expect([...types].sort()).toEqual(["AuthHook", "CronJob", "Extension", "Grant", "Migration", "PostgrestConfig", "Project", "RandomPassword", "Schema"]);
+      expect([...types].sort()).toEqual(["AuthHook", "CronJob", "DatabaseConnection", "Extension", "Grant", "Migration", "PostgrestConfig", "Project", "RandomPassword", "Schema"]);
 
       const [project] = [...fake.projects.values()];
       expect(project).toMatchObject({ name: "supabase-analytics-dev", organizationSlug: "learning-app", region: "eu-central-1" });
@@ -74,11 +73,21 @@ describe("target supabase end to end against the fake Management API", () => {
     RUN_TIMEOUT,
   );
 
-  it(
-    "a second up changes nothing",
-    async () => {
-      const result = await stack.engine().up({ refresh: true });
-      expect(result.changes).toEqual([]);
+  it.each([16, 32])(
+    "up --refresh and the drift check at --parallel %i change nothing, within the pooler's 15 sessions",
+    async (parallel) => {
+      const refusedBefore = pooler.refusals.length;
+      // Each command with a plugin of its own that ends with it, as the CLI runs them.
+      const upEngine = stack.engine({}, { parallel });
+      const up = await upEngine.up({ refresh: true });
+      await upEngine.close();
+      expect(up.changes).toEqual([]);
+      const driftEngine = stack.engine({}, { parallel });
+      const drift = await driftEngine.preview({ refresh: true });
+      await driftEngine.close();
+      expect({ changes: drift.changes, drift: drift.drift }).toEqual({ changes: [], drift: [] });
+      expect(pooler.refusals.slice(refusedBefore)).toEqual([]);
+      expect(pooler.peakClients).toBeLessThanOrEqual(pooler.poolSize);
       fake.assertNoViolations();
     },
     RUN_TIMEOUT,

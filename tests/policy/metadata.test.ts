@@ -12,7 +12,7 @@ const EXPECTED: Array<{ name: string; file: string; validation: "validateStack" 
   { name: "supabase-analytics-admin-grants", file: "adminGrants.ts", validation: "validateStack", configSchema: ["grants"] },
   { name: "supabase-analytics-no-anonymous-access", file: "noAnonymousAccess.ts", validation: "validateResource" },
   { name: "supabase-analytics-pg-cron-enabled", file: "pgCronEnabled.ts", validation: "validateStack" },
-  { name: "supabase-analytics-auth-hook-registered", file: "authHookRegistered.ts", validation: "validateStack", configSchema: ["hookUri", "hookMigration", "hookGrants"] },
+  { name: "supabase-analytics-auth-hook-registered", file: "authHookRegistered.ts", validation: "validateStack", configSchema: ["hookUri", "hookGrants"] },
   { name: "supabase-analytics-migrations", file: "migrations.ts", validation: "validateStack" },
   { name: "supabase-analytics-sql-security", file: "sqlSecurity.ts", validation: "validateStack" },
   { name: "supabase-analytics-secrets", file: "secrets.ts", validation: "validateResource" },

@@ -33,7 +33,7 @@ describe("the pack under Pulumi's policy runtime", () => {
     const schemaKeys = (name: string) => info.policiesList.find((policy) => policy.name === name)?.configschema?.properties?.fieldsMap.map(([key]) => key);
     expect(schemaKeys("supabase-analytics-refresh-schedule")).toEqual(["schedule"]);
     expect(schemaKeys("supabase-analytics-admin-grants")).toEqual(["grants"]);
-    expect(schemaKeys("supabase-analytics-auth-hook-registered")?.sort()).toEqual(["hookGrants", "hookMigration", "hookUri"]);
+    expect(schemaKeys("supabase-analytics-auth-hook-registered")?.sort()).toEqual(["hookGrants", "hookUri"]);
   });
 
   it("finds nothing in the compliant stack", async () => {

@@ -2,7 +2,7 @@
 // the declared admin surface (infra/adminSurface.ts), the real migration files, and the wiring
 // ARCHITECTURE.md describes. Policy tests change one thing in it at a time.
 import type { PolicyResource } from "@pulumi/policy";
-import { ALL_GRANTS, AdminGrant, CUSTOM_ACCESS_TOKEN_HOOK_URI, grantResourceName, HOOK_GRANTS, MIGRATION_VERSIONS } from "../../infra/adminSurface";
+import { ALL_GRANTS, AdminGrant, CUSTOM_ACCESS_TOKEN_HOOK_URI, grantResourceName, HOOK_GRANTS } from "../../infra/adminSurface";
 import { loadMigrations, MigrationFile } from "../../infra/migrations";
 import { RESOURCE_TYPES } from "../../policy/lib/resources";
 import { RegisteredResource, toPolicyResources } from "./registeredResources";
@@ -46,7 +46,7 @@ export function compliantStack(options: FixtureOptions = {}): RegisteredResource
   const add = (type: string, name: string, inputs: Record<string, unknown>, extra: Partial<RegisteredResource> = {}): string => {
     const urn = childUrn(type, name);
     const dynamic = type.startsWith("pulumi-nodejs:dynamic/");
-    const allInputs = dynamic ? { ...inputs, providerVersion: "fixture", __provider: SERIALIZED_PROVIDER } : inputs;
+    const allInputs = dynamic ? { ...inputs, __provider: SERIALIZED_PROVIDER } : inputs;
     resources.push(resource({ urn, type, name, parent: componentUrn, inputs: allInputs, ...extra }));
     return urn;
   };
@@ -77,7 +77,6 @@ export function compliantStack(options: FixtureOptions = {}): RegisteredResource
   const connectionSource = projectUrn ? [projectUrn] : [];
 
   const extensionUrn = add(RESOURCE_TYPES.extension, "extension-pg_cron", { connection, name: "pg_cron", schema: "pg_catalog" }, database(connectionSource));
-  const migrationUrns = new Map<string, string>();
   let previous: string | undefined;
   for (const file of migrations) {
     const urn = add(
@@ -86,37 +85,35 @@ export function compliantStack(options: FixtureOptions = {}): RegisteredResource
       { connection, version: file.version, name: file.name, sql: file.sql, checksum: file.checksum, allowOutOfOrder: false },
       database([...connectionSource, ...(previous ? [previous] : [])]),
     );
-    migrationUrns.set(file.version, urn);
     previous = urn;
   }
+  // Everything after the chain waits for its newest link.
+  const schemaReady = previous ? [previous] : [];
   const grantUrns = new Map<string, string>();
   for (const grant of grants) {
     const onAnalytics = grant.object === "analytics" || grant.object.startsWith("analytics.");
-    const creator = migrationUrns.get(grant.createdBy);
     const name = grantResourceName(grant);
     const urn = add(
       RESOURCE_TYPES.grant,
       name,
       { connection, role: grant.role, privilege: grant.privilege, objectType: grant.objectType, object: grant.object },
-      database([...connectionSource, ...(creator ? [creator] : []), ...(onAnalytics && postgrestUrn ? [postgrestUrn] : [])]),
+      database([...connectionSource, ...schemaReady, ...(onAnalytics && postgrestUrn ? [postgrestUrn] : [])]),
     );
     grantUrns.set(name, urn);
   }
-  const refreshFunctions = migrationUrns.get(MIGRATION_VERSIONS.refreshFunctions);
   add(
     RESOURCE_TYPES.cronJob,
     "cron-refresh-analytics-views",
     { connection, jobName: "refresh-analytics-views", schedule: "*/30 * * * *", command: "select analytics.refresh_all_views()", active: true },
-    database([...connectionSource, extensionUrn, ...(refreshFunctions ? [refreshFunctions] : [])]),
+    database([...connectionSource, extensionUrn, ...schemaReady]),
   );
   if (projectUrn) {
-    const hookMigration = migrationUrns.get(MIGRATION_VERSIONS.customAccessTokenHook);
     const hookGrants = HOOK_GRANTS.map((grant) => grantUrns.get(grantResourceName(grant))).filter((urn): urn is string => urn !== undefined);
     add(
       RESOURCE_TYPES.authHook,
       "auth-hook-custom-access-token",
       { projectRef: PROJECT_REF, hook: "custom_access_token", enabled: true, uri: CUSTOM_ACCESS_TOKEN_HOOK_URI },
-      { dependencies: [projectUrn, ...(hookMigration ? [hookMigration] : []), ...hookGrants], additionalSecretOutputs: ["accessToken"] },
+      { dependencies: [projectUrn, ...schemaReady, ...hookGrants], additionalSecretOutputs: ["accessToken"] },
     );
   }
   return resources;

@@ -29,7 +29,7 @@ function refreshJob(url: string, extra: Partial<CronJobInputs> = {}): CronJobInp
     schedule: "*/30 * * * *",
     command: "select analytics.refresh_all_views()",
     active: true,
-    providerVersion: "v1",
+    
     ...extra,
   };
 }
@@ -58,9 +58,9 @@ describe("CronJob: create, read, diff, update, delete", () => {
       expect(updated.jobId).toBe(created.jobId);
       expect(await jobs(url)).toEqual([{ jobname: "refresh-analytics-views", schedule: "0 * * * *", command: inputs.command, active: false }]);
 
-      // Only providerVersion and connection: stored, the job is not touched.
+      // Only the connection: stored, the job is not touched.
       await withClient(url, (client) => client.query("select cron.alter_job(jobid, schedule := '1 * * * *') from cron.job"));
-      const moved = { ...changed, providerVersion: "v2" };
+      const moved = { ...changed, connection: `${url}?application_name=moved` };
       expect((await cronJobProvider.update!(id, updated, moved)).outs).toEqual({ ...moved, jobId: created.jobId });
       expect((await jobs(url))[0].schedule).toBe("1 * * * *");
 

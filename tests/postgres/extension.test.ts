@@ -28,7 +28,7 @@ async function withoutPgCron(fn: (url: string) => Promise<void>): Promise<void> 
 }
 
 function pgCron(url: string): ExtensionInputs {
-  return { connection: url, name: "pg_cron", schema: "pg_catalog", providerVersion: "v1" };
+  return { connection: url, name: "pg_cron", schema: "pg_catalog" };
 }
 
 describe("Extension: as the demoted deployer", () => {
@@ -63,7 +63,7 @@ describe("Extension: create, read, diff, update, delete (superuser path)", () =>
   it("creates pg_cron in pg_catalog, reads its version, and drops it (with its jobs)", async () => {
     await withoutPgCron(async (url) => {
       const inputs = pgCron(url);
-      const checked = await extensionProvider.check!({} as ExtensionInputs, { connection: url, name: "pg_cron", providerVersion: "v1" } as ExtensionInputs);
+      const checked = await extensionProvider.check!({} as ExtensionInputs, { connection: url, name: "pg_cron" } as ExtensionInputs);
       expect(checked).toEqual({ inputs, failures: [] });
       const { id, outs } = await extensionProvider.create(inputs);
       expect(id).toBe("pg_cron");
@@ -81,7 +81,7 @@ describe("Extension: create, read, diff, update, delete (superuser path)", () =>
         replaces: ["schema"],
         deleteBeforeReplace: true,
       });
-      const moved = { ...inputs, providerVersion: "v2" };
+      const moved = { ...inputs, connection: `${url}?application_name=moved` };
       expect(await extensionProvider.diff!("pg_cron", output, moved)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
       expect((await extensionProvider.update!("pg_cron", output, moved)).outs).toEqual({ ...moved, version: "1.4-1", adopted: false });
 

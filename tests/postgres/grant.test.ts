@@ -14,7 +14,7 @@ const SETUP_SQL = `
 
 function grantOf(url: string, role: string, objectType: GrantInputs["objectType"], object: string): GrantInputs {
   const privilege = ({ function: "execute", table: "select", schema: "usage" } as const)[objectType];
-  return { connection: url, role, privilege, objectType, object, providerVersion: "v1" };
+  return { connection: url, role, privilege, objectType, object };
 }
 
 async function aclHas(url: string, sql: string): Promise<boolean> {
@@ -58,11 +58,11 @@ describe("Grant: create, read, diff, update, delete", () => {
     expect((await grantProvider.read!("id", outs)).props?.granted).toBe(false);
   });
 
-  it("stores a new connection or providerVersion without touching the database", async () => {
+  it("stores a new connection without touching the database", async () => {
     const inputs = grantOf(database().url, "authenticated", "table", "probe.facts");
     const outs = await deploy(inputs);
     await withClient(database().url, (client) => client.query("revoke select on probe.facts from authenticated"));
-    const moved = { ...inputs, granted: true, providerVersion: "v2" };
+    const moved = { ...inputs, granted: true, connection: `${database().url}?application_name=moved` };
     expect(await grantProvider.diff!("id", outs, moved)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
     const updated = await grantProvider.update!("id", outs, moved);
     expect(updated.outs).toEqual({ ...moved });

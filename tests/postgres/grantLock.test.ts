@@ -8,11 +8,17 @@ import { queryRows, useFreshDatabase } from "./support";
 
 const SETUP_SQL = "create schema probe; create table probe.facts (id int);";
 
+/**
+ * Sessions of this test's own database waiting for the migration lock. Advisory locks are per
+ * database, and other test files wait on the same key in theirs: counting the whole cluster
+ * could end the loop below on someone else's waiter.
+ */
 async function waitersOnMigrationLock(url: string): Promise<number> {
   const [{ waiting }] = await queryRows<{ waiting: number }>(
     url,
     `select count(*)::int as waiting from pg_catalog.pg_locks
-     where locktype = 'advisory' and not granted and ((classid::bigint << 32) | objid::bigint) = $1`,
+     where locktype = 'advisory' and not granted and ((classid::bigint << 32) | objid::bigint) = $1
+       and database = (select oid from pg_catalog.pg_database where datname = pg_catalog.current_database())`,
     [MIGRATION_LOCK_KEY],
   );
   return waiting;
@@ -29,7 +35,7 @@ describe("Grant and the migration lock", () => {
       privilege: "select",
       objectType: "table",
       object: "probe.facts",
-      providerVersion: "v1",
+      
     };
     await queryRows(url, "revoke all on probe.facts from authenticated");
     const migration = new Client({ connectionString: url });

@@ -3,6 +3,7 @@
 // concurrent deployers.
 import { MIGRATION_LOCK_KEY, sha256Hex, statementsChecksum } from "../../infra/migrations";
 import { migrationProvider, MigrationInputs, MigrationOutputs, NO_RECORDED_STATEMENTS, NOT_RECORDED } from "../../infra/postgres";
+import { UNKNOWN } from "../../infra/toolkit";
 import { withClient } from "../support/db";
 import { queryRows, rejectionOf, useFreshDatabase } from "./support";
 
@@ -13,7 +14,7 @@ interface HistoryRow extends Record<string, unknown> {
 }
 
 function migration(url: string, version: string, name: string, sql: string, extra: Partial<MigrationInputs> = {}): MigrationInputs {
-  return { connection: url, version, name, sql, checksum: sha256Hex(sql), allowOutOfOrder: false, providerVersion: "v1", ...extra };
+  return { connection: url, version, name, sql, checksum: sha256Hex(sql), allowOutOfOrder: false, ...extra };
 }
 
 async function history(url: string): Promise<HistoryRow[]> {
@@ -61,18 +62,18 @@ describe("Migration: create, read, diff, update, delete", () => {
     ]);
   });
 
-  it("reads back what it created, diffs quietly, and stores connection and providerVersion changes without database work", async () => {
+  it("reads back what it created, diffs quietly, and stores a connection change without database work", async () => {
     const inputs = migration(database().url, "20260101000000", "lifecycle", sql);
     const outs = await deploy(inputs);
     const read = await migrationProvider.read!("20260101000000", outs);
     expect(read).toEqual({ id: "20260101000000", props: outs });
     expect(await migrationProvider.diff!("20260101000000", outs, inputs)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
 
-    const moved = { ...inputs, providerVersion: "v2", connection: `${database().url}?application_name=rotated` };
+    const moved = { ...inputs, connection: `${database().url}?application_name=rotated` };
     expect(await migrationProvider.diff!("20260101000000", outs, moved)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
     // Re-running the file would fail on the primary key: update must not touch the database.
     const updated = await migrationProvider.update!("20260101000000", outs, moved);
-    expect(updated.outs).toMatchObject({ providerVersion: "v2", connection: moved.connection, checksum: inputs.checksum });
+    expect(updated.outs).toMatchObject({ connection: moved.connection, checksum: inputs.checksum });
     expect(await queryRows(database().url, "select count(*)::int as n from public.lifecycle")).toEqual([{ n: 1 }]);
   });
 
@@ -472,8 +473,7 @@ describe("Migration: check", () => {
   });
 
   it("skips the checks of values that are unknown during preview", async () => {
-    const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-    const checked = await migrationProvider.check!({} as MigrationInputs, { ...good(), connection: unknown, sql: unknown, checksum: unknown });
+    const checked = await migrationProvider.check!({} as MigrationInputs, { ...good(), connection: UNKNOWN, sql: UNKNOWN, checksum: UNKNOWN });
     expect(checked.failures).toEqual([]);
   });
 });

@@ -37,7 +37,7 @@ describe("Migration: the real sql/migrations set", () => {
       checksum: file.checksum,
       allowOutOfOrder: false,
       downSql: file.downSql,
-      providerVersion: "test",
+      
     };
   }
 

@@ -19,7 +19,7 @@ const MANAGED = ALL_GRANTS.map(({ role, privilege, objectType, object }) => ({ r
 const DEPLOY_TIMEOUT = 120_000;
 
 function inputsFor(url: string): SchemaInputs {
-  return { connection: url, expected: EXPECTED, managedGrants: MANAGED, migrations: migrationFingerprints(loadMigrations()), drift: [], securityDrift: [], providerVersion: "v1" };
+  return { connection: url, expected: EXPECTED, managedGrants: MANAGED, migrations: migrationFingerprints(loadMigrations()), drift: [], securityDrift: [] };
 }
 
 async function deployed(url: string): Promise<SchemaOutputs> {

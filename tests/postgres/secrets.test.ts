@@ -54,13 +54,13 @@ async function expectRedactedFailure(operation: Promise<unknown>, mentions: stri
 }
 
 function migrationOf(connection: string, version: string, sql: string): MigrationInputs {
-  return { connection, version, name: "secret_test", sql, checksum: sha256Hex(sql), allowOutOfOrder: false, providerVersion: "v1" };
+  return { connection, version, name: "secret_test", sql, checksum: sha256Hex(sql), allowOutOfOrder: false };
 }
 
 describe("the password stays out of outputs", () => {
   it("appears only in the `connection` output, for every resource", async () => {
     const migration = (await migrationProvider.create(migrationOf(url, "20260101000000", "create schema secret_probe;\ncreate function secret_probe.f() returns int language sql as 'select 1';\n"))).outs;
-    const grant = (await grantProvider.create({ connection: url, role: "authenticated", privilege: "execute", objectType: "function", object: "secret_probe.f()", providerVersion: "v1" })).outs;
+    const grant = (await grantProvider.create({ connection: url, role: "authenticated", privilege: "execute", objectType: "function", object: "secret_probe.f()" })).outs;
     for (const outs of [migration, grant]) {
       expect(outs?.connection).toBe(url);
       expectNoSecret(JSON.stringify({ ...outs, connection: undefined }));
@@ -144,7 +144,7 @@ describe("the resource classes", () => {
     for (const resource of registered.resources) {
       expect(resource.secretInputs).toContain("connection");
       expect(resource.additionalSecretOutputs).toContain("connection");
-      expect(resource.inputs.providerVersion).toMatch(/^[0-9a-f]{16}$/);
+      expect(resource.inputs).not.toHaveProperty("providerVersion");
       const serialized = String(resource.inputs.__provider);
       expectNoSecret(serialized);
     }

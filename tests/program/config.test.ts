@@ -6,10 +6,10 @@ import { parse } from "yaml";
 import {
   CONFIG_KEYS,
   ConfigError,
-  DEFAULT_REFRESH_SCHEDULE,
   parseStackConfig,
   RawConfig,
 } from "../../infra/config";
+import { REFRESH_JOB } from "../../infra/adminSurface";
 import { REPO_ROOT } from "../support/cluster";
 
 const plain = (value: string) => ({ value, secret: false });
@@ -33,7 +33,7 @@ describe("parseStackConfig", () => {
       target: "postgres",
       stack: "local",
       databaseUrl: DATABASE_URL,
-      refreshSchedule: DEFAULT_REFRESH_SCHEDULE,
+      refreshSchedule: REFRESH_JOB.defaultSchedule,
       allowOutOfOrder: false,
       protectProject: false,
       retainDatabaseObjects: false,

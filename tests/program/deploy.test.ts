@@ -29,6 +29,34 @@ async function query<T>(url: string, sql: string, params: unknown[] = []): Promi
   return withClient(url, async (client) => (await client.query(sql, params)).rows as T[]);
 }
 
+const byName = (a: { relname: string }, b: { relname: string }) => a.relname.localeCompare(b.relname);
+
+async function populatedViews(url: string): Promise<{ relname: string; relispopulated: boolean }[]> {
+  const rows = await query<{ relname: string; relispopulated: boolean }>(
+    url,
+    "select c.relname, c.relispopulated from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'analytics' and c.relkind = 'm'",
+  );
+  return rows.sort(byName);
+}
+
+/**
+ * A migration that drops analytics.get_popular_tracks() and creates it again (as a change of its
+ * return type would), with the definition the database holds now.
+ */
+async function recreateWrapperMigration(url: string, version: string, name: string, keepPrivileges: boolean): Promise<{ file: string; sql: string }> {
+  const [{ definition }] = await query<{ definition: string }>(
+    url,
+    "select pg_catalog.pg_get_functiondef('analytics.get_popular_tracks()'::regprocedure) as definition",
+  );
+  const body = `drop function analytics.get_popular_tracks();\n${definition};`;
+  const sql = keepPrivileges
+    ? `select analytics.save_privileges();\n${body}\nselect analytics.restore_privileges();\n`
+    : `${body}\nrevoke all on function analytics.get_popular_tracks() from public, anon, authenticated, service_role;\n`;
+  return { file: `${version}_${name}.sql`, sql: `-- ${version}_${name}.sql: re-creates a granted admin wrapper.\n${sql}` };
+}
+
+const WRAPPER_GRANT = grantResourceName({ role: "authenticated", object: "analytics.get_popular_tracks()" });
+
 describe("deploying target postgres end to end", () => {
   let database: OwnCluster;
   let url: string;
@@ -116,6 +144,9 @@ describe("deploying target postgres end to end", () => {
   });
 
   it("keeps data behind the admin functions: anon is refused, an admin's manual_refresh populates the views", async () => {
+    // The migrations populated the views: empty them first, or this could not fail.
+    for (const view of ANALYTICS_VIEWS) await query(url, `refresh materialized view analytics.${view} with no data`);
+    expect(await populatedViews(url)).toEqual(ANALYTICS_VIEWS.map((view) => ({ relname: view, relispopulated: false })).sort(byName));
     const anon = withClient(url, async (client) => {
       await client.query("begin");
       try {
@@ -138,12 +169,7 @@ describe("deploying target postgres end to end", () => {
       return rows[0].at;
     });
     expect(refreshedAt).toBeInstanceOf(Date);
-    const populated = await query<{ relname: string; relispopulated: boolean }>(
-      url,
-      "select c.relname, c.relispopulated from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'analytics' and c.relkind = 'm' order by 1",
-    );
-    expect(populated).toHaveLength(7);
-    expect(populated.every((view) => view.relispopulated)).toBe(true);
+    expect(await populatedViews(url)).toEqual(ANALYTICS_VIEWS.map((view) => ({ relname: view, relispopulated: true })).sort(byName));
   });
 
   it("second deploy changes nothing", async () => {
@@ -194,6 +220,40 @@ describe("deploying target postgres end to end", () => {
     ]);
     expect(result.outputs.migrationVersions).toEqual([...VERSIONS, "29990301000000"]);
     state = result.state;
+  }, DEPLOY_TIMEOUT);
+
+  it("a migration that re-creates a granted function on its own loses the grant: the Grant has nothing to do in that deploy", async () => {
+    const migration = await recreateWrapperMigration(url, "29990302000000", "recreate_wrapper_without_helper", false);
+    fs.writeFileSync(path.join(migrationsDir, migration.file), migration.sql);
+    const result = await deploy({ databaseUrl: url, config: { migrationsDir }, state });
+    expect(result.changes.map((change) => `${change.op} ${change.name}`)).toEqual(["create migration-29990302000000"]);
+    state = result.state;
+    const { drift } = await refresh({ databaseUrl: url, state });
+    expect(drift.map(({ name, property, old, new: live }) => ({ name, property, old, live }))).toEqual([
+      { name: WRAPPER_GRANT, property: "granted", old: true, live: false },
+    ]);
+    // The next deploy (up --refresh) sees the lost grant and gives it back.
+    const restored = await deploy({ databaseUrl: url, config: { migrationsDir }, state });
+    expect(restored.changes.map((change) => `${change.op} ${change.name}`)).toEqual([`update ${WRAPPER_GRANT}`]);
+    state = restored.state;
+  }, 2 * DEPLOY_TIMEOUT);
+
+  it("a migration that re-creates a granted function between save_privileges() and restore_privileges() keeps its grants", async () => {
+    const migration = await recreateWrapperMigration(url, "29990303000000", "recreate_wrapper_with_helper", true);
+    fs.writeFileSync(path.join(migrationsDir, migration.file), migration.sql);
+    const [{ before }] = await query<{ before: number }>(url, "select 'analytics.get_popular_tracks()'::regprocedure::oid::int as before");
+    const result = await deploy({ databaseUrl: url, config: { migrationsDir }, state });
+    expect(result.changes.map((change) => `${change.op} ${change.name}`)).toEqual(["create migration-29990303000000"]);
+    state = result.state;
+    const [after] = await query<{ oid: number; authenticated: boolean; anon: boolean }>(
+      url,
+      `select 'analytics.get_popular_tracks()'::regprocedure::oid::int as oid,
+              has_function_privilege('authenticated', 'analytics.get_popular_tracks()', 'execute') as authenticated,
+              has_function_privilege('anon', 'analytics.get_popular_tracks()', 'execute') as anon`,
+    );
+    expect(after).toEqual({ oid: expect.any(Number), authenticated: true, anon: false });
+    expect(after.oid).not.toBe(before);
+    expect((await refresh({ databaseUrl: url, state })).drift).toEqual([]);
   }, DEPLOY_TIMEOUT);
 
   it("editing an applied file fails with the immutability message and changes nothing", async () => {

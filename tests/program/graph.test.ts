@@ -1,6 +1,6 @@
 // The program's resource graph under Pulumi mocks, for every target: the exact resources, the
 // migration chain, every ordering edge, and secrets that stay secret.
-import { ALL_GRANTS, grantResourceName, HOOK_GRANTS, MIGRATION_VERSIONS } from "../../infra/adminSurface";
+import { ALL_GRANTS, grantResourceName, HOOK_GRANTS } from "../../infra/adminSurface";
 import { loadMigrations, parseMigrationFile } from "../../infra/migrations";
 import { buildStack, readStackExpectedSchema } from "../../infra/program";
 import { parseStackConfig } from "../../infra/config";
@@ -12,6 +12,8 @@ const MIGRATIONS = loadMigrations();
 const VERSIONS = MIGRATIONS.map((migration) => migration.version);
 /** sql/schema.json, handed in explicitly where a test adds a migration the file does not cover. */
 const EXPECTED_SCHEMA = readStackExpectedSchema("sql/migrations");
+/** The chain's newest link: what every resource after the chain waits for. */
+const NEWEST_MIGRATION = `migration-${VERSIONS[VERSIONS.length - 1]}`;
 
 function byName(resources: RegisteredResource[]): Map<string, RegisteredResource> {
   return new Map(resources.map((resource) => [resource.name, resource]));
@@ -50,6 +52,7 @@ describe.each([
         ? [
             ["db-password", "random:index/randomPassword:RandomPassword"],
             ["project", "pulumi-nodejs:dynamic/supabase:Project"],
+            ["database-connection", "pulumi-nodejs:dynamic/supabase:DatabaseConnection"],
             ["postgrest-config", "pulumi-nodejs:dynamic/supabase:PostgrestConfig"],
             ["auth-hook-custom-access-token", "pulumi-nodejs:dynamic/supabase:AuthHook"],
           ]
@@ -94,9 +97,9 @@ describe.each([
     });
   });
 
-  it("orders the cron job after pg_cron and the refresh functions, with the 30-minute schedule", () => {
+  it("orders the cron job after pg_cron and the newest migration, with the 30-minute schedule", () => {
     expect(dependsOn(named, "cron-refresh-analytics-views", "extension-pg_cron")).toBe(true);
-    expect(dependsOn(named, "cron-refresh-analytics-views", `migration-${MIGRATION_VERSIONS.refreshFunctions}`)).toBe(true);
+    expect(dependsOn(named, "cron-refresh-analytics-views", NEWEST_MIGRATION)).toBe(true);
     expect(named.get("cron-refresh-analytics-views")!.inputs).toMatchObject({
       jobName: "refresh-analytics-views",
       schedule: "*/30 * * * *",
@@ -105,9 +108,9 @@ describe.each([
     });
   });
 
-  it("orders each grant after the migration that creates its object", () => {
+  it("orders each grant after the newest migration (a later one may re-create its object)", () => {
     for (const grant of ALL_GRANTS) {
-      expect({ grant: grantResourceName(grant), ok: dependsOn(named, grantResourceName(grant), `migration-${grant.createdBy}`) }).toEqual({
+      expect({ grant: grantResourceName(grant), ok: dependsOn(named, grantResourceName(grant), NEWEST_MIGRATION) }).toEqual({
         grant: grantResourceName(grant),
         ok: true,
       });
@@ -138,9 +141,9 @@ describe.each([
   });
 
   if (target === "supabase") {
-    it("exposes analytics through PostgREST once the schema exists, and before the analytics grants", () => {
+    it("exposes analytics through PostgREST once the migrations ran, and before the analytics grants", () => {
       expect(named.get("postgrest-config")!.inputs).toMatchObject({ schemas: ["analytics"] });
-      expect(dependsOn(named, "postgrest-config", `migration-${MIGRATION_VERSIONS.rbac}`)).toBe(true);
+      expect(dependsOn(named, "postgrest-config", NEWEST_MIGRATION)).toBe(true);
       for (const grant of ALL_GRANTS.filter((g) => g.object.startsWith("analytics"))) {
         expect({ grant: grantResourceName(grant), ok: dependsOn(named, grantResourceName(grant), "postgrest-config") }).toEqual({
           grant: grantResourceName(grant),
@@ -149,8 +152,8 @@ describe.each([
       }
     });
 
-    it("registers the auth hook after the hook migration and its grants", () => {
-      expect(dependsOn(named, "auth-hook-custom-access-token", `migration-${MIGRATION_VERSIONS.customAccessTokenHook}`)).toBe(true);
+    it("registers the auth hook after the newest migration and its grants", () => {
+      expect(dependsOn(named, "auth-hook-custom-access-token", NEWEST_MIGRATION)).toBe(true);
       for (const grant of HOOK_GRANTS) expect(dependsOn(named, "auth-hook-custom-access-token", grantResourceName(grant))).toBe(true);
       expect(named.get("auth-hook-custom-access-token")!.inputs).toMatchObject({
         hook: "custom_access_token",

@@ -13,9 +13,14 @@ const REPO_ROOT = path.resolve(__dirname, "../..");
 const NODE_DIR = path.dirname(process.execPath);
 
 let sandbox: string;
+/** A stand-in for the npm `pulumi` package's node_modules/.bin wrapper (not a dependency here): "downloads" into PULUMI_HOME when run. */
+let wrapperBin: string;
 
 beforeAll(() => {
   sandbox = fs.mkdtempSync(path.join(os.tmpdir(), "review-cli-"));
+  wrapperBin = path.join(sandbox, "wrapper", "node_modules", ".bin");
+  fs.mkdirSync(wrapperBin, { recursive: true });
+  fs.writeFileSync(path.join(wrapperBin, "pulumi"), '#!/bin/sh\nmkdir -p "$PULUMI_HOME/bin"\necho v3.265.0\n', { mode: 0o755 });
 });
 
 afterAll(() => {
@@ -30,11 +35,11 @@ function cliScript(dir: string, version: string): string {
   return file;
 }
 
-/** Environment with no real CLI: node, the repository's node_modules/.bin (the npm wrapper) and the system folders. */
+/** Environment with no real CLI: node, a node_modules/.bin holding the npm wrapper, and the system folders. */
 function envWithoutCli(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     HOME: process.env.HOME,
-    PATH: [NODE_DIR, path.join(REPO_ROOT, "node_modules/.bin"), "/usr/bin", "/bin"].join(path.delimiter),
+    PATH: [NODE_DIR, wrapperBin, "/usr/bin", "/bin"].join(path.delimiter),
     // An empty Pulumi home: no CLI cached by an earlier download.
     PULUMI_HOME: path.join(sandbox, "pulumi-home"),
     ...extra,
@@ -61,7 +66,7 @@ describe("resolvePulumiCli", () => {
   test("a real binary on PATH is used; the npm wrapper in node_modules/.bin is skipped", async () => {
     // node_modules/.bin/pulumi first on PATH, a real CLI after it.
     const real = cliScript(path.join(sandbox, "real", "bin"), "3.299.1");
-    const cli = await resolvePulumiCli({ env: { PATH: [path.join(REPO_ROOT, "node_modules/.bin"), path.dirname(real)].join(path.delimiter) } });
+    const cli = await resolvePulumiCli({ env: { PATH: [wrapperBin, path.dirname(real)].join(path.delimiter) } });
     expect(cli).toEqual({ path: real, version: "3.299.1", source: "PATH" });
   });
 

@@ -41,7 +41,6 @@ const SECURITY_DEFINER = [
   // The change-log triggers of the incremental state: writers append to internal tables.
   "analytics.log_explanation_view_changes()",
   "analytics.log_lesson_completion_changes()",
-  "analytics.log_lesson_moves()",
   "analytics.log_quiz_attempt_changes()",
   "analytics.log_review_session_changes()",
   "analytics.manual_refresh()",
@@ -169,8 +168,8 @@ describe("applying the migrations to a fresh database", () => {
     });
     expect(tables.map((t) => t.name)).toEqual([
       "analytics.batch_day_changes",
+      "analytics.batch_lesson_changes",
       "analytics.batch_lessons",
-      "analytics.batch_moves",
       "analytics.batch_old_streaks",
       "analytics.batch_pairs",
       "analytics.batch_quizzes",
@@ -188,8 +187,9 @@ describe("applying the migrations to a fresh database", () => {
       "analytics.learner_dropped_lengths",
       "analytics.learner_streaks",
       "analytics.lesson_completion_changes",
-      "analytics.lesson_moves",
+      "analytics.lesson_tracks",
       "analytics.quiz_attempt_changes",
+      "analytics.quiz_score_scales",
       "analytics.quiz_totals",
       "analytics.refresh_runs",
       "analytics.review_session_changes",

@@ -1,12 +1,17 @@
-// The incremental refresh (20261202110000, 20261202110001) keeps exactly what the views said:
-// many seeded random batches of mixed changes (inserts, backdated inserts, updates, deletes,
-// a learner erased, a lesson moved, new content, the UTC date moving on), and after each
-// refresh every view compared row for row, every column, with a from-scratch computation by
-// the view's ORIGINAL definition (REFERENCE_SQL below, copied from 20260128100003..07, with
-// "today" as a parameter). "Today" moves through analytics.today_override, the setting that
-// analytics.current_utc_date() reads, so the refresh really observes a date change with no
-// new data. Also: writers committing while a refresh runs, a failed maintenance, a TRUNCATE,
-// and the full rebuild after the state was damaged.
+// The incremental refresh (20261202110000, 20261202110001, 20261202113000) keeps exactly what
+// the views said: many seeded random batches of mixed changes (inserts, backdated inserts,
+// updates, deletes, a learner erased, a lesson moved, lessons, tracks, quizzes and
+// explanations deleted, a track re-created with the same id, extreme values, new content,
+// the UTC date moving on), and after each refresh every view compared row for row, every
+// column, with a from-scratch computation by the view's ORIGINAL definition (REFERENCE_SQL
+// below, copied from 20260128100003..07, with "today" as a parameter). "Today" moves through
+// analytics.today_override, which analytics.current_utc_date() honours in a superuser's
+// session only (the equality test's session is the cluster owner's). Also: writers committing
+// while a refresh runs, a failed maintenance, a TRUNCATE, the rebuild of a damaged state, the
+// hostile inputs (deleted lessons and tracks, NaN/Infinity scores, score scales, infinite
+// timestamps, a two-table writer during a rebuild, a session's date override), and deploying
+// while writers write (a writer's open transaction, a long transaction in the way of the
+// triggers' lock, rows that predate the value checks).
 import { Client } from "pg";
 import { ANALYTICS_VIEWS, AnalyticsView } from "../../infra/adminSurface";
 import { applyGrants, applyMigrations } from "../support/applySql";
@@ -126,7 +131,7 @@ async function connect(url: string): Promise<Client> {
   return client;
 }
 
-/** The date the refresh sees: the session's analytics.today_override. */
+/** The date the refresh sees: the session's analytics.today_override (honoured for a superuser's session only). */
 async function setToday(client: Client, today: string): Promise<void> {
   await client.query("select set_config('analytics.today_override', $1, false)", [today]);
 }
@@ -148,6 +153,16 @@ async function expectViewsMatchReference(client: Client, today: string, context:
   }
 }
 
+/** plpgsql statements deleting what refers to the lessons `= <lessons>` (every such reference is restrict). */
+function deleteLessonContent(lessons: string): string {
+  return `
+    delete from public.quiz_attempts where quiz_id in (select id from public.quizzes where lesson_id = ${lessons});
+    delete from public.quizzes where lesson_id = ${lessons};
+    delete from public.explanation_views where explanation_id in (select id from public.explanations where lesson_id = ${lessons});
+    delete from public.explanations where lesson_id = ${lessons};
+    delete from public.lesson_completions where lesson_id = ${lessons};`;
+}
+
 /** One random batch of changes (SQL statements), drawn from `random`, around `today`. */
 function randomBatch(random: () => number, today: string): string[] {
   const int = (min: number, max: number) => min + Math.floor(random() * (max - min + 1));
@@ -160,7 +175,7 @@ function randomBatch(random: () => number, today: string): string[] {
   const statements: string[] = [];
   const actions = int(3, 9);
   for (let a = 0; a < actions; a += 1) {
-    const kind = int(0, 15);
+    const kind = int(0, 21);
     const n = int(1, 6);
     switch (kind) {
       case 0:
@@ -231,6 +246,63 @@ function randomBatch(random: () => number, today: string): string[] {
             q as (insert into public.quizzes (lesson_id, title) select id, 'new' from l)
           insert into public.explanations (lesson_id, title) select id, 'new' from l`);
         break;
+      case 16:
+        // A lesson deleted, with what refers to it (completions, quizzes, explanations first).
+        statements.push(`do $$ declare l uuid := (select id from public.lessons order by random() limit 1); begin
+            ${deleteLessonContent("l")}
+            delete from public.lessons where id = l;
+          end $$`);
+        break;
+      case 17:
+        // A track deleted (its lessons go by cascade), sometimes re-created with the same id.
+        statements.push(`do $$ declare t public.tracks; begin
+            select * into t from public.tracks order by random() limit 1;
+            ${deleteLessonContent("any (array(select id from public.lessons where track_id = t.id))")}
+            delete from public.tracks where id = t.id;
+            if ${chance(0.6)} then
+              insert into public.tracks (id, slug, title) values (t.id, t.slug, t.title);
+              insert into public.lessons (track_id, position, title) values (t.id, 1, 'again');
+              insert into public.lesson_completions (user_id, lesson_id, completed_at)
+              select u.id, (select id from public.lessons where track_id = t.id limit 1), ${at(someDay())}
+                from (select id from auth.users order by random() limit ${n}) as u;
+            end if;
+          end $$`);
+        break;
+      case 18:
+        // A quiz deleted (its attempts first), or an explanation (its views first).
+        statements.push(
+          chance(0.5)
+            ? `do $$ declare q uuid := (select id from public.quizzes order by random() limit 1); begin
+                 delete from public.quiz_attempts where quiz_id = q; delete from public.quizzes where id = q; end $$`
+            : `do $$ declare e uuid := (select id from public.explanations order by random() limit 1); begin
+                 delete from public.explanation_views where explanation_id = e; delete from public.explanations where id = e; end $$`,
+        );
+        break;
+      case 19:
+        // Extreme scores: huge, tiny, of many scales (avg_score's rounding depends on them).
+        statements.push(`insert into public.quiz_attempts (user_id, quiz_id, started_at, completed_at, score)
+          select ${someUser}, (select id from public.quizzes order by random() limit 1), s, s,
+                 ${["100000000000000000 + g", "-99999999999999999.5 * g", "0.000000001 * g", `round(random()::numeric * 100, ${int(0, 12)})`][int(0, 3)]}
+            from (select ${at(someDay())} as s, g from generate_series(1, ${n}) as g) as x`);
+        break;
+      case 20:
+        // Extreme times and sizes: far past and far future, int counts near their largest (room for the updates above).
+        statements.push(`insert into public.review_sessions (user_id, started_at, ended_at, cards_reviewed)
+          values (${someUser}, timestamptz '${int(1000, 1900)}-03-04 05:06:07.891234+00', timestamptz '${int(100000, 200000)}-01-01 00:00:00+00', 2147483600)`);
+        statements.push(`insert into public.lesson_completions (user_id, lesson_id, completed_at)
+          values (${someUser}, (select id from public.lessons order by random() limit 1), timestamptz '${chance(0.5) ? "1000-01-01 00:00:00+00" : "200000-12-31 23:59:59.999999+00"}')`);
+        statements.push(`insert into public.explanation_views (user_id, explanation_id, viewed_at, dwell_seconds, helpful)
+          values (${someUser}, (select id from public.explanations order by random() limit 1), now(), 2147483600, true)`);
+        break;
+      case 21: {
+        // A score changed to another scale, or an attempt completed far from its day.
+        const moved = chance(0.2);
+        statements.push(`update public.quiz_attempts set score = round(coalesce(score, 0) + 0.5, ${int(0, 9)}),
+            started_at = case when ${moved} then timestamptz '1970-01-01 00:00:00+00' else started_at end,
+            completed_at = case when ${moved} then timestamptz '1970-01-01 00:05:00+00' else completed_at end
+          where id in (select id from public.quiz_attempts where completed_at is not null order by random() limit ${n})`);
+        break;
+      }
       default:
         // Many rows at once, several days.
         statements.push(`insert into public.review_sessions (user_id, started_at, ended_at, cards_reviewed)
@@ -251,7 +323,8 @@ describe("incremental refresh: equal to the original definitions", () => {
     db = await createFreshDatabase("incremental");
     await applyMigrations(db.url);
     await applyGrants(db.url);
-    client = await connect(db.url);
+    // A superuser's session: the only one whose analytics.today_override moves the date.
+    client = await connect(db.adminUrl);
     const { rows } = await client.query<{ today: string }>("select ((now() at time zone 'utc')::date)::text as today");
     today = rows[0].today;
     await loadLearningData(client, generateLearningData({ seed: 1515, today, fillerLearners: 40 }));
@@ -393,6 +466,11 @@ describe("incremental refresh: concurrency, failure, TRUNCATE and rebuild", () =
       expect(await totalLessons()).toBe(base);
       await refresh(client);
       expect(await totalLessons()).toBe(base + 1);
+      // The run after a failed maintenance rebuilds from the base tables (no manual rebuild).
+      const next = await client.query<{ incremental: { applied: { rebuilt: boolean } } }>(
+        "select incremental from analytics.refresh_runs order by id desc limit 1",
+      );
+      expect(next.rows[0].incremental.applied.rebuilt).toBe(true);
       await expectViewsMatchReference(client, today, "after a failed maintenance");
     } finally {
       await locker.end();
@@ -422,5 +500,322 @@ describe("incremental refresh: concurrency, failure, TRUNCATE and rebuild", () =
     await client.query("select analytics.rebuild_incremental_state()");
     await refresh(client);
     await expectViewsMatchReference(client, today, "after the rebuild");
+  });
+});
+
+describe("incremental refresh: hostile input and careless operators", () => {
+  let db: FreshDatabase;
+  let client: Client;
+  let today: string;
+
+  beforeAll(async () => {
+    db = await createFreshDatabase("incremental_hostile");
+    await applyMigrations(db.url);
+    // As the demoted deployer `postgres`, the role an admin has on Supabase.
+    client = await connect(db.url);
+    const { rows } = await client.query<{ today: string }>("select ((now() at time zone 'utc')::date)::text as today");
+    today = rows[0].today;
+    await loadLearningData(client, generateLearningData({ seed: 2222, today, fillerLearners: 20 }));
+    await refresh(client);
+  });
+  afterAll(async () => {
+    await client?.end();
+    await db?.drop();
+  });
+
+  /** The rejection of `statement`: SQLSTATE, message and constraint. */
+  async function refusal(statement: string): Promise<{ code?: string; message: string; constraint?: string }> {
+    try {
+      await client.query(statement);
+    } catch (error) {
+      const { code, message, constraint } = error as { code?: string; message: string; constraint?: string };
+      return { code, message, constraint };
+    }
+    throw new Error(`not refused: ${statement}`);
+  }
+
+  it("keeps a track's counts when a learner is erased and then the lesson deleted", async () => {
+    const { rows } = await client.query<{ lesson_id: string }>(`
+      select lc.lesson_id from public.lesson_completions as lc group by lc.lesson_id order by count(*) desc limit 1`);
+    const lesson = rows[0].lesson_id;
+    await client.query(`delete from auth.users where id in (select user_id from public.lesson_completions where lesson_id = $1 limit 1)`, [lesson]);
+    await refresh(client);
+    await client.query(`do $$ begin ${deleteLessonContent(`'${lesson}'::uuid`)} delete from public.lessons where id = '${lesson}'; end $$`);
+    await refresh(client);
+    await expectViewsMatchReference(client, today, "learner erased, then the lesson deleted");
+  });
+
+  it("shows no phantom learners for a track deleted and re-created with the same id", async () => {
+    const { rows } = await client.query<{ id: string; slug: string }>(`
+      select t.id, t.slug from public.tracks as t join public.lessons as l on l.track_id = t.id
+        join public.lesson_completions as lc on lc.lesson_id = l.id group by t.id order by count(*) desc limit 1`);
+    const track = rows[0];
+    await client.query(`do $$ declare t uuid := '${track.id}'; begin
+        ${deleteLessonContent("any (array(select id from public.lessons where track_id = t))")}
+        delete from public.tracks where id = t;
+        insert into public.tracks (id, slug, title) values (t, '${track.slug}', 'again');
+        insert into public.lessons (track_id, position, title) values (t, 1, 'again');
+        insert into public.lesson_completions (user_id, lesson_id, completed_at)
+        select u.id, (select id from public.lessons where track_id = t), now() from (select id from auth.users order by id limit 3) as u;
+      end $$`);
+    await refresh(client);
+    await expectViewsMatchReference(client, today, "track deleted and re-created");
+  });
+
+  it("refuses NaN and infinite scores at write, naming the table and column", async () => {
+    for (const score of ["NaN", "Infinity", "-Infinity"]) {
+      const inserted = await refusal(`insert into public.quiz_attempts (user_id, quiz_id, started_at, completed_at, score)
+        select (select id from auth.users limit 1), (select id from public.quizzes limit 1), now(), now(), '${score}'`);
+      expect(inserted).toMatchObject({ code: "23514", constraint: "quiz_attempts_score_finite" });
+      expect(inserted.message).toContain('relation "quiz_attempts"');
+      const updated = await refusal(`update public.quiz_attempts set score = '${score}' where id = (select min(id) from public.quiz_attempts)`);
+      expect(updated).toMatchObject({ code: "23514", constraint: "quiz_attempts_score_finite" });
+    }
+    await refresh(client);
+    await expectViewsMatchReference(client, today, "after refused scores");
+  });
+
+  it("keeps avg_score at the scale of the scores that remain when a score of a larger scale is deleted", async () => {
+    // Large scores: the average's digits depend on the scale of the sum it divides.
+    const { rows } = await client.query<{ id: string }>(`
+      with q as (insert into public.quizzes (lesson_id, title) select id, 'scales' from public.lessons limit 1 returning id),
+      a as (
+        insert into public.quiz_attempts (user_id, quiz_id, started_at, completed_at, score)
+        select (select id from auth.users order by id limit 1), q.id, now(), now(), s
+          from q cross join unnest(array[100000000000000000, 100000000000000001, 100000000000000001, 0.001]::numeric[]) as s
+      )
+      select id from q`);
+    await refresh(client);
+    await client.query("delete from public.quiz_attempts where quiz_id = $1 and score = 0.001", [rows[0].id]);
+    await refresh(client);
+    await expectViewsMatchReference(client, today, "a score of a larger scale deleted");
+  });
+
+  it("refuses non-finite event timestamps at write, naming the table and column", async () => {
+    const cases: [string, string][] = [
+      [`insert into public.lesson_completions (user_id, lesson_id, completed_at)
+          select (select id from auth.users limit 1), (select id from public.lessons limit 1), 'infinity'`, "lesson_completions_completed_at_finite"],
+      [`update public.lesson_completions set completed_at = '-infinity' where id = (select min(id) from public.lesson_completions)`,
+        "lesson_completions_completed_at_finite"],
+      [`insert into public.quiz_attempts (user_id, quiz_id, started_at, completed_at)
+          select (select id from auth.users limit 1), (select id from public.quizzes limit 1), now(), 'infinity'`, "quiz_attempts_completed_at_finite"],
+      [`insert into public.review_sessions (user_id, started_at, ended_at, cards_reviewed)
+          select (select id from auth.users limit 1), now(), 'infinity', 1`, "review_sessions_ended_at_finite"],
+      [`insert into public.review_sessions (user_id, started_at, cards_reviewed)
+          select (select id from auth.users limit 1), '-infinity', 1`, "review_sessions_started_at_finite"],
+    ];
+    for (const [statement, constraint] of cases) {
+      const refused = await refusal(statement);
+      expect(refused).toMatchObject({ code: "23514", constraint });
+      expect(refused.message).toContain(`relation "${constraint.split("_").slice(0, 2).join("_")}"`);
+    }
+    await refresh(client);
+    await expectViewsMatchReference(client, today, "after refused timestamps");
+  });
+
+  it("does not deadlock a writer that touches two event tables while the state is rebuilt", async () => {
+    for (const rebuild of ["select analytics.rebuild_incremental_state()", "truncate public.explanation_views"]) {
+      const writer = await connect(db.url);
+      const rebuilder = await connect(db.url);
+      try {
+        const rebuilderPid = (await rebuilder.query<{ pid: number }>("select pg_backend_pid() as pid")).rows[0].pid;
+        await writer.query("begin");
+        await writer.query(`insert into public.review_sessions (user_id, started_at, cards_reviewed)
+          select (select id from auth.users order by id limit 1), now(), 3`);
+        // The rebuild (or a TRUNCATE, then the refresh that rebuilds) while the writer is open:
+        // the writer goes on once the rebuild has finished or waits for a lock.
+        let finished = false;
+        const rebuilding = (async () => {
+          await rebuilder.query(rebuild);
+          await rebuilder.query("select analytics.refresh_all_views()");
+          finished = true;
+        })();
+        for (let i = 0; i < 400 && !finished; i += 1) {
+          const { rows } = await client.query<{ waiting: boolean }>(
+            "select coalesce(wait_event_type = 'Lock', false) as waiting from pg_catalog.pg_stat_activity where pid = $1",
+            [rebuilderPid],
+          );
+          if (rows[0]?.waiting) break;
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        await writer.query(`insert into public.lesson_completions (user_id, lesson_id, completed_at)
+          select (select id from auth.users order by id limit 1), (select id from public.lessons order by id limit 1), now()`);
+        await writer.query("commit");
+        await rebuilding;
+      } finally {
+        await writer.end();
+        await rebuilder.end();
+      }
+      await refresh(client);
+      await expectViewsMatchReference(client, today, `writer of two event tables during: ${rebuild}`);
+    }
+  });
+
+  it("does not let a session's analytics.today_override steer what others read", async () => {
+    const reader = await connect(db.url);
+    try {
+      await client.query("select set_config('analytics.today_override', $1, false)", [addDays(today, 30)]);
+      await client.query("select analytics.refresh_all_views()");
+      await client.query("select set_config('analytics.today_override', '', false)");
+      const { rows } = await client.query<{ incremental: { today: string; today_overridden: boolean } }>(
+        "select incremental from analytics.refresh_runs order by id desc limit 1",
+      );
+      expect(rows[0].incremental).toMatchObject({ today, today_overridden: false });
+      await expectViewsMatchReference(reader, today, "after a session set analytics.today_override");
+    } finally {
+      await reader.end();
+    }
+  });
+
+  it("records a run whose date was moved (a superuser's session, as the tests do)", async () => {
+    const superuser = await connect(db.adminUrl);
+    try {
+      await superuser.query("select set_config('analytics.today_override', $1, false)", [addDays(today, 1)]);
+      await superuser.query("select analytics.refresh_all_views()");
+      const { rows } = await client.query<{ incremental: { today: string; today_overridden: boolean } }>(
+        "select incremental from analytics.refresh_runs order by id desc limit 1",
+      );
+      expect(rows[0].incremental).toMatchObject({ today: addDays(today, 1), today_overridden: true });
+    } finally {
+      await superuser.end();
+    }
+    // The next ordinary run puts the real date back.
+    await refresh(client);
+    await expectViewsMatchReference(client, today, "after an overridden run and an ordinary one");
+  });
+});
+
+describe("incremental refresh: deployed and rebuilt while a writer's transaction is open", () => {
+  let db: FreshDatabase;
+  let client: Client;
+  let today: string;
+
+  beforeAll(async () => {
+    db = await createFreshDatabase("incremental_deploy");
+    // Up to the state and its triggers (a short transaction; nobody is writing yet).
+    await applyMigrations(db.url, { through: "20261202110000" });
+    client = await connect(db.url);
+    const { rows } = await client.query<{ today: string }>("select ((now() at time zone 'utc')::date)::text as today");
+    today = rows[0].today;
+    await loadLearningData(client, generateLearningData({ seed: 303, today, fillerLearners: 20 }));
+  });
+  afterAll(async () => {
+    await client?.end();
+    await db?.drop();
+  });
+
+  it("builds the state, re-defines the views and rebuilds without waiting for the writer, and counts its rows once", async () => {
+    const writer = await connect(db.url);
+    try {
+      // A writer in the middle of a transaction that touches two event tables.
+      await writer.query("begin");
+      await writer.query(`insert into public.review_sessions (user_id, started_at, ended_at, cards_reviewed)
+        select (select id from auth.users order by id limit 1), now() - interval '3 days', now() - interval '3 days' + interval '5 minutes', 4`);
+      await writer.query(`insert into public.lesson_completions (user_id, lesson_id, completed_at)
+        select (select id from auth.users order by id limit 1), (select id from public.lessons order by id limit 1), now()`);
+      // Had any of these to wait for the writer, the statement timeout would fail them.
+      await client.query(`alter database ${db.name} set statement_timeout = '20s'`);
+      await client.query("set statement_timeout = '20s'");
+      await applyMigrations(db.url);
+      await client.query("select analytics.rebuild_incremental_state()");
+      await client.query("select analytics.refresh_all_views()");
+      await client.query(`alter database ${db.name} reset statement_timeout`);
+      await writer.query(`insert into public.quiz_attempts (user_id, quiz_id, started_at, completed_at, score)
+        select (select id from auth.users order by id limit 1), (select id from public.quizzes order by id limit 1), now(), now(), 77.5`);
+      await writer.query("commit");
+    } finally {
+      await writer.end();
+    }
+    await refresh(client);
+    await expectViewsMatchReference(client, today, "after a deploy and a rebuild with a writer's transaction open");
+  });
+});
+
+describe("incremental refresh: a database that already holds a non-finite value", () => {
+  let db: FreshDatabase;
+
+  beforeAll(async () => {
+    db = await createFreshDatabase("incremental_bad_rows");
+    await applyMigrations(db.url, { through: "20261202105000" });
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it("fails the build naming the table and column, and deploys once the row is fixed", async () => {
+    const client = await connect(db.url);
+    try {
+      const { rows } = await client.query<{ today: string }>("select ((now() at time zone 'utc')::date)::text as today");
+      await loadLearningData(client, generateLearningData({ seed: 404, today: rows[0].today, fillerLearners: 5 }));
+      // Rows written before the checks existed.
+      await client.query(`
+        insert into public.review_sessions (user_id, started_at, ended_at, cards_reviewed)
+        select (select id from auth.users order by id limit 1), now(), 'infinity', 2;
+        insert into public.quiz_attempts (user_id, quiz_id, started_at, completed_at, score)
+        select (select id from auth.users order by id limit 1), (select id from public.quizzes order by id limit 1), now(), now(), 'NaN';
+        insert into public.lesson_completions (user_id, lesson_id, completed_at)
+        select (select id from auth.users order by id limit 1), (select id from public.lessons order by id limit 1), '-infinity'`);
+      await expect(applyMigrations(db.url)).rejects.toThrow(
+        /20261202110001_incremental_state_built\.sql.*check constraint "lesson_completions_completed_at_finite" of relation "lesson_completions" is violated by some row/,
+      );
+      // Fixed or deleted after the triggers exist: their logged old rows must count nowhere.
+      await client.query(`
+        update public.review_sessions set ended_at = started_at + interval '1 minute' where ended_at = 'infinity';
+        delete from public.quiz_attempts where score = 'NaN';
+        update public.lesson_completions set completed_at = now() - interval '2 days' where completed_at = '-infinity'`);
+      await applyMigrations(db.url);
+      await refresh(client);
+      await expectViewsMatchReference(client, rows[0].today, "after the bad row was fixed and the deploy resumed");
+    } finally {
+      await client.end();
+    }
+  });
+});
+
+describe("incremental refresh: the triggers' short lock, with a long writer transaction in the way", () => {
+  let db: FreshDatabase;
+
+  beforeAll(async () => {
+    db = await createFreshDatabase("incremental_lock");
+    await applyMigrations(db.url, { through: "20261202105000" });
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it("lets other writers through while it waits, then deploys once the long transaction ends", async () => {
+    const client = await connect(db.url);
+    const holder = await connect(db.url);
+    const other = await connect(db.url);
+    try {
+      const { rows } = await client.query<{ today: string }>("select ((now() at time zone 'utc')::date)::text as today");
+      await loadLearningData(client, generateLearningData({ seed: 505, today: rows[0].today, fillerLearners: 5 }));
+      // A long transaction holding a row-exclusive lock on one event table.
+      await holder.query("begin");
+      await holder.query(`insert into public.review_sessions (user_id, started_at, cards_reviewed)
+        select (select id from auth.users order by id limit 1), now(), 1`);
+      const migrating = applyMigrations(db.url, { through: "20261202110000" });
+      for (let i = 0; i < 400; i += 1) {
+        const { rows: waiting } = await client.query<{ n: number }>(
+          "select count(*)::int as n from pg_catalog.pg_locks where not granted and relation = 'public.review_sessions'::regclass",
+        );
+        if (waiting[0].n > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      // Another writer of another event table is not queued behind the deploy until the long
+      // transaction ends (a lock request that never gave up would hold it: the timeout fails it).
+      await other.query("set statement_timeout = '15s'");
+      await other.query(`insert into public.lesson_completions (user_id, lesson_id, completed_at)
+        select (select id from auth.users order by id limit 1), (select id from public.lessons order by id limit 1), now()`);
+      await holder.query("commit");
+      await migrating;
+      await applyMigrations(db.url);
+      await refresh(client);
+      await expectViewsMatchReference(client, rows[0].today, "after a deploy that waited for a long writer transaction");
+    } finally {
+      await client.end();
+      await holder.end();
+      await other.end();
+    }
   });
 });

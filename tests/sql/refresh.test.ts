@@ -4,13 +4,12 @@
 // refresh is recorded with its error and leaves the previous data readable.
 import { Client } from "pg";
 import { ANALYTICS_VIEWS, AnalyticsView } from "../../infra/adminSurface";
+import { REFRESH_LOCK_KEY } from "../../infra/migrations";
 import { applyGrants, applyMigrations } from "../support/applySql";
 import { createFreshDatabase, FreshDatabase } from "../support/db";
 import { generateLearningData, loadLearningData, sortByKey, VIEW_KEYS, ViewRow } from "../support/learningData";
 import { asCaller, attempt, RAW_TEXT } from "../support/securityMatrix";
 
-/** The advisory lock key of the refresh (20260128100008, docs/database.md#refreshing). */
-const REFRESH_LOCK_KEY = 7406300;
 const REFRESH_MIGRATION = "20260128100008";
 
 interface RefreshRun {

@@ -33,14 +33,14 @@ const HOOK_EVENT = JSON.stringify({ user_id: "0b6f8c3e-5a41-4d2e-9f60-1c7a2b3d4e
 
 const INCREMENTAL_FUNCTIONS = [
   "current_utc_date", "log_lesson_completion_changes", "log_quiz_attempt_changes", "log_review_session_changes",
-  "log_explanation_view_changes", "log_lesson_moves", "flag_rebuild", "apply_pending_changes", "apply_streak_changes",
+  "log_explanation_view_changes", "flag_rebuild", "apply_pending_changes", "apply_streak_changes", "build_incremental_state",
   "rebuild_incremental_state",
 ];
 const INCREMENTAL_TABLES = [
-  "lesson_completion_changes", "quiz_attempt_changes", "review_session_changes", "explanation_view_changes", "lesson_moves",
+  "lesson_completion_changes", "quiz_attempt_changes", "review_session_changes", "explanation_view_changes",
   "incremental_state", "learner_days", "day_totals", "learner_activity", "learner_streaks", "learner_dropped_lengths",
-  "streak_length_totals", "track_learners", "track_totals", "quiz_totals", "explanation_viewers",
-  "explanation_totals", "batch_lessons", "batch_quizzes", "batch_reviews", "batch_views", "batch_moves", "batch_day_changes",
+  "streak_length_totals", "lesson_tracks", "track_learners", "track_totals", "quiz_totals", "quiz_score_scales", "explanation_viewers",
+  "explanation_totals", "batch_lessons", "batch_quizzes", "batch_reviews", "batch_views", "batch_lesson_changes", "batch_day_changes",
   "batch_old_streaks", "batch_streak_changes", "batch_pairs", "batch_viewer_changes",
 ];
 
@@ -48,13 +48,11 @@ const INCREMENTAL_TABLES = [
 const MATRIX: readonly MatrixRow[] = [
   //  statement                                                   anon       authenticated,  member     admin      supabase_
   //                                                                         no role                               auth_admin
-  row("select * from analytics.get_active_learning_days()",      NO_ACCESS, NOT_ADMIN,      NOT_ADMIN, DATA,      NO_ACCESS),
-  row("select * from analytics.get_popular_tracks()",            NO_ACCESS, NOT_ADMIN,      NOT_ADMIN, DATA,      NO_ACCESS),
-  row("select * from analytics.get_streak_dropoffs()",           NO_ACCESS, NOT_ADMIN,      NOT_ADMIN, DATA,      NO_ACCESS),
-  row("select * from analytics.get_quiz_completion_rates()",     NO_ACCESS, NOT_ADMIN,      NOT_ADMIN, DATA,      NO_ACCESS),
-  row("select * from analytics.get_review_session_usage()",      NO_ACCESS, NOT_ADMIN,      NOT_ADMIN, DATA,      NO_ACCESS),
-  row("select * from analytics.get_explanation_engagement()",    NO_ACCESS, NOT_ADMIN,      NOT_ADMIN, DATA,      NO_ACCESS),
-  row("select * from analytics.get_summary_stats()",             NO_ACCESS, NOT_ADMIN,      NOT_ADMIN, DATA,      NO_ACCESS),
+  // Each view of the list: its admin wrapper, and the view itself (nobody but postgres).
+  ...ANALYTICS_VIEWS.map((view) =>
+    row(`select * from analytics.get_${view}()`,                 NO_ACCESS, NOT_ADMIN,      NOT_ADMIN, DATA,      NO_ACCESS)),
+  ...ANALYTICS_VIEWS.map((view) =>
+    row(`select * from analytics.${view}`,                       NO_ACCESS, NO_ACCESS,      NO_ACCESS, NO_ACCESS, NO_ACCESS)),
   row("select * from analytics.health_check()",                  NO_ACCESS, NOT_ADMIN,      NOT_ADMIN, DATA,      NO_ACCESS),
   row("select * from analytics.get_cron_job_status()",           NO_ACCESS, NOT_ADMIN,      NOT_ADMIN, DATA,      NO_ACCESS),
   row("select analytics.manual_refresh()",                       NO_ACCESS, NOT_ADMIN,      NOT_ADMIN, DATA,      NO_ACCESS),
@@ -63,14 +61,11 @@ const MATRIX: readonly MatrixRow[] = [
   row("select analytics.refresh_views_and_record()",             NO_ACCESS, NO_ACCESS,      NO_ACCESS, NO_ACCESS, NO_ACCESS),
   row("select analytics.is_admin()",                             NO_ACCESS, NO_ACCESS,      NO_ACCESS, NO_ACCESS, NO_ACCESS),
   row("select analytics.assert_admin('probe')",                  NO_ACCESS, NO_ACCESS,      NO_ACCESS, NO_ACCESS, NO_ACCESS),
-  // The views and tables themselves: nobody but postgres.
-  row("select * from analytics.active_learning_days",            NO_ACCESS, NO_ACCESS,      NO_ACCESS, NO_ACCESS, NO_ACCESS),
-  row("select * from analytics.popular_tracks",                  NO_ACCESS, NO_ACCESS,      NO_ACCESS, NO_ACCESS, NO_ACCESS),
-  row("select * from analytics.streak_dropoffs",                 NO_ACCESS, NO_ACCESS,      NO_ACCESS, NO_ACCESS, NO_ACCESS),
-  row("select * from analytics.quiz_completion_rates",           NO_ACCESS, NO_ACCESS,      NO_ACCESS, NO_ACCESS, NO_ACCESS),
-  row("select * from analytics.review_session_usage",            NO_ACCESS, NO_ACCESS,      NO_ACCESS, NO_ACCESS, NO_ACCESS),
-  row("select * from analytics.explanation_engagement",          NO_ACCESS, NO_ACCESS,      NO_ACCESS, NO_ACCESS, NO_ACCESS),
-  row("select * from analytics.summary_stats",                   NO_ACCESS, NO_ACCESS,      NO_ACCESS, NO_ACCESS, NO_ACCESS),
+  // Migration helpers: the lock key, and the privileges kept across a drop and re-create.
+  row("select analytics.refresh_lock_key()",                     NO_ACCESS, NO_ACCESS,      NO_ACCESS, NO_ACCESS, NO_ACCESS),
+  row("select analytics.save_privileges()",                      NO_ACCESS, NO_ACCESS,      NO_ACCESS, NO_ACCESS, NO_ACCESS),
+  row("select analytics.restore_privileges()",                   NO_ACCESS, NO_ACCESS,      NO_ACCESS, NO_ACCESS, NO_ACCESS),
+  // The tables themselves: nobody but postgres.
   row("select * from analytics.refresh_runs",                    NO_ACCESS, NO_ACCESS,      NO_ACCESS, NO_ACCESS, NO_ACCESS),
   // The incremental state under the views (docs/incremental-refresh.md): internal, owner only.
   ...INCREMENTAL_FUNCTIONS.map((fn) => row(`select analytics.${fn}()`, NO_ACCESS, NO_ACCESS, NO_ACCESS, NO_ACCESS, NO_ACCESS)),

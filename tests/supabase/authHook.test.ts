@@ -8,7 +8,7 @@ import { rejectionOf, serialized, useFakeManagementApi } from "./helpers";
 const ctx = useFakeManagementApi();
 
 function inputs(projectRef: string, overrides: Partial<AuthHookInputs> = {}): AuthHookInputs {
-  return { projectRef, hook: "custom_access_token", enabled: true, uri: CUSTOM_ACCESS_TOKEN_HOOK_URI, providerVersion: "v1", ...overrides };
+  return { projectRef, hook: "custom_access_token", enabled: true, uri: CUSTOM_ACCESS_TOKEN_HOOK_URI, ...overrides };
 }
 
 describe("AuthHook check", () => {

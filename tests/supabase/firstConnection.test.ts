@@ -29,10 +29,6 @@ beforeEach(() => {
 
 afterEach(() => restoreRuntime());
 
-function upstream(): { host: string; port: number; password: string } {
-  const url = new URL(deployerUrl());
-  return { host: url.hostname, port: Number(url.port), password: decodeURIComponent(url.password) };
-}
 
 async function currentUser(url: string): Promise<string> {
   return withDatabase(url, "probe", async (client) => (await client.query<{ user: string }>("select current_user as user")).rows[0].user);
@@ -41,38 +37,34 @@ async function currentUser(url: string): Promise<string> {
 describe("first connection to a new project", () => {
   it("retries while the pooler does not know the tenant yet, then connects as postgres", async () => {
     const project = ctx.fake.seedProject();
-    const { password, ...target } = upstream();
-    const pooler = await ctx.fake.startPooler(project.ref, target, { refuseLogins: 3 });
-    expect(await currentUser(pooler.url(password))).toBe("postgres");
+    const pooler = await ctx.fake.startPooler(deployerUrl(), { refuseLogins: 3 });
+    expect(await currentUser(pooler.url(project.ref, project.dbPass))).toBe("postgres");
     expect(pooler.refused).toBe(3);
     expect(sleeps).toEqual([1000, 2000, 4000]);
   });
 
   it("retries connection refused until the pooler listens", async () => {
     const project = ctx.fake.seedProject();
-    const { password, ...target } = upstream();
-    const pooler = await ctx.fake.startPooler(project.ref, target, { listening: false });
+    const pooler = await ctx.fake.startPooler(deployerUrl(), { listening: false });
     onSleep = async () => {
       if (sleeps.length === 2) await pooler.listen();
     };
-    expect(await currentUser(pooler.url(password))).toBe("postgres");
+    expect(await currentUser(pooler.url(project.ref, project.dbPass))).toBe("postgres");
     expect(sleeps).toEqual([1000, 2000]);
   });
 
   it("gives up on authentication failures after a few, before the pooler would ban the deployer", async () => {
     const project = ctx.fake.seedProject();
-    const { password, ...target } = upstream();
-    const pooler = await ctx.fake.startPooler(project.ref, target, { refuseLogins: 100, refusal: "authentication failed" });
-    const error = await rejectionOf(currentUser(pooler.url(password)));
+    const pooler = await ctx.fake.startPooler(deployerUrl(), { refuseLogins: 100, refusal: "authentication failed" });
+    const error = await rejectionOf(currentUser(pooler.url(project.ref, project.dbPass)));
     expect(error.message).toContain("password authentication failed");
     expect(pooler.refused).toBe(CONNECT_RETRY.maxAuthenticationFailures);
   });
 
   it("is bounded: stops retrying once the window of the first minutes has passed", async () => {
     const project = ctx.fake.seedProject();
-    const { password, ...target } = upstream();
-    const pooler = await ctx.fake.startPooler(project.ref, target, { refuseLogins: 1_000 });
-    const error = await rejectionOf(currentUser(pooler.url(password)));
+    const pooler = await ctx.fake.startPooler(deployerUrl(), { refuseLogins: 1_000 });
+    const error = await rejectionOf(currentUser(pooler.url(project.ref, project.dbPass)));
     expect(error.message).toContain("Tenant or user not found");
     expect(sleeps.reduce((sum, ms) => sum + ms, 0)).toBe(CONNECT_RETRY.maxElapsedMs);
     expect(Math.max(...sleeps)).toBe(CONNECT_RETRY.maxDelayMs);
@@ -80,9 +72,8 @@ describe("first connection to a new project", () => {
 
   it("fails at once on any other error (here: a database that does not exist)", async () => {
     const project = ctx.fake.seedProject();
-    const { password, ...target } = upstream();
-    const pooler = await ctx.fake.startPooler(project.ref, target);
-    const error = await rejectionOf(currentUser(pooler.url(password, "no_such_database")));
+    const pooler = await ctx.fake.startPooler(deployerUrl());
+    const error = await rejectionOf(currentUser(pooler.url(project.ref, project.dbPass, "no_such_database")));
     expect(error.message).toContain('database "no_such_database" does not exist');
     expect(sleeps).toEqual([]);
     expect(pooler.passed).toBe(1);
@@ -90,9 +81,8 @@ describe("first connection to a new project", () => {
 
   it("never retries a database that is not a Supabase project's (a local server that is down fails at once)", async () => {
     const project = ctx.fake.seedProject();
-    const { password, ...target } = upstream();
-    const pooler = await ctx.fake.startPooler(project.ref, target, { listening: false });
-    const local = `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${pooler.port}/postgres?sslmode=disable`;
+    const pooler = await ctx.fake.startPooler(deployerUrl(), { listening: false });
+    const local = `postgresql://postgres:${encodeURIComponent(project.dbPass)}@127.0.0.1:${pooler.port}/postgres?sslmode=disable`;
     const error = await rejectionOf(currentUser(local));
     expect(error.message).toContain("ECONNREFUSED");
     expect(sleeps).toEqual([]);

@@ -3,12 +3,13 @@
 // removes only what it added.
 import { postgrestConfigProvider, type PostgrestConfigInputs, type PostgrestConfigOutputs } from "../../infra/supabase/postgrestConfig";
 import { ACCESS_TOKEN_ENV } from "../../infra/supabase/credentials";
+import { UNKNOWN } from "../../infra/toolkit";
 import { rejectionOf, serialized, useFakeManagementApi } from "./helpers";
 
 const ctx = useFakeManagementApi();
 
 function inputs(projectRef: string, schemas = ["analytics"], overrides: Partial<PostgrestConfigInputs> = {}): PostgrestConfigInputs {
-  return { projectRef, schemas, providerVersion: "v1", ...overrides };
+  return { projectRef, schemas, ...overrides };
 }
 
 describe("PostgrestConfig check", () => {
@@ -33,7 +34,7 @@ describe("PostgrestConfig check", () => {
   });
 
   it("accepts a project ref that is unknown during preview", async () => {
-    const result = await postgrestConfigProvider.check!({} as PostgrestConfigInputs, inputs("04da6b54-80e4-46f7-96ec-b56ff0331ba9"));
+    const result = await postgrestConfigProvider.check!({} as PostgrestConfigInputs, inputs(UNKNOWN));
     expect(result.failures).toEqual([]);
   });
 });
@@ -49,7 +50,7 @@ describe("PostgrestConfig lifecycle", () => {
     expect(outs).toEqual({
       projectRef: project.ref,
       schemas: ["analytics"],
-      providerVersion: "v1",
+      
       addedSchemas: ["analytics"],
       exposedSchemas: ["public", "graphql_public", "analytics"],
     });

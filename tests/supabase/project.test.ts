@@ -3,6 +3,7 @@
 import { ACCESS_TOKEN_ENV } from "../../infra/supabase/credentials";
 import { projectProvider, type ProjectInputs, type ProjectOutputs } from "../../infra/supabase/project";
 import { REGIONS } from "../../infra/supabase/spec";
+import { UNKNOWN } from "../../infra/toolkit";
 import { rejectionOf, serialized, useFakeManagementApi } from "./helpers";
 
 const ctx = useFakeManagementApi();
@@ -16,7 +17,6 @@ function newProjectInputs(overrides: Partial<ProjectInputs> = {}): ProjectInputs
     region: "eu-central-1",
     instanceSize: "micro",
     dbPass: DB_PASS,
-    providerVersion: "v1",
     ...overrides,
   };
 }
@@ -78,8 +78,7 @@ describe("Project check", () => {
   });
 
   it("skips values that are unknown during preview (a RandomPassword not yet created)", async () => {
-    const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-    const result = await projectProvider.check!({} as ProjectInputs, newProjectInputs({ dbPass: unknown }));
+    const result = await projectProvider.check!({} as ProjectInputs, newProjectInputs({ dbPass: UNKNOWN }));
     expect(result.failures).toEqual([]);
   });
 
@@ -133,7 +132,7 @@ describe("Project lifecycle", () => {
       dbHost: `db.${id}.supabase.co`,
       connection: `postgresql://postgres.${id}:${DB_PASS}@aws-0-eu-central-1.pooler.supabase.com:5432/postgres?sslmode=require`,
       dbPass: DB_PASS,
-      providerVersion: "v1",
+      
     });
     expect(serialized(outs)).not.toContain(ctx.fake.token);
   });
@@ -196,14 +195,9 @@ describe("Project lifecycle", () => {
     ]);
   });
 
-  it("stores a new provider version without changing the project", async () => {
+  it("ignores the providerVersion a state from before provider references recorded", async () => {
     const { id, outs } = await created();
-    ctx.fake.requests.length = 0;
-    const news = newProjectInputs({ providerVersion: "v2" });
-    expect((await projectProvider.diff!(id, outs, news)).changes).toBe(true);
-    const { outs: updated } = await projectProvider.update!(id, outs, news);
-    expect(ctx.fake.requests.filter((request) => request.method !== "GET")).toEqual([]);
-    expect(updated).toEqual({ ...outs, providerVersion: "v2" });
+    expect((await projectProvider.diff!(id, { ...outs, providerVersion: "9c1d2e3f4a5b6c7d" } as ProjectOutputs, newProjectInputs())).changes).toBe(false);
   });
 
   it("deletes, treats an already deleted project as done, and then reads as gone", async () => {
@@ -427,7 +421,7 @@ describe("Project drift", () => {
 describe("Project adoption (projectRef)", () => {
   it("reads and validates an existing project, never writes, and never deletes it", async () => {
     const existing = ctx.fake.seedProject({ name: "prod", region: "us-east-1" });
-    const inputs: ProjectInputs = { projectRef: existing.ref, dbPass: DB_PASS, providerVersion: "v1" };
+    const inputs: ProjectInputs = { projectRef: existing.ref, dbPass: DB_PASS };
     const { id, outs } = await created(inputs);
     expect(id).toBe(existing.ref);
     expect(outs).toMatchObject({
@@ -482,5 +476,22 @@ describe("Project secrets", () => {
     expect(error.message).toContain("GET /v1/projects/{ref}");
     expect(error.message).not.toContain(token);
     expect(error.message).toContain("echoing *** back");
+  });
+});
+
+describe("Project credentials after a token rotation", () => {
+  /** What the dynamic-provider plugin gives configure: the stack config (pkg/resource/deploy/target.go). */
+  const stackConfig = (values: Record<string, string>) => ({ config: { get: (key: string) => values[key], require: (key: string) => values[key] } });
+  afterEach(async () => projectProvider.configure!(stackConfig({})));
+
+  it("refresh and delete use the stack config's current token over the one recorded", async () => {
+    const { id, outs } = await created(newProjectInputs({ accessToken: ctx.fake.token }));
+    ctx.fake.rotateToken();
+    // Recorded token revoked, nothing configured: the API refuses it.
+    await expect(projectProvider.read!(id, outs)).rejects.toThrow(/401/);
+    await projectProvider.configure!(stackConfig({ "supabase:accessToken": ctx.fake.token }));
+    expect((await projectProvider.read!(id, outs)).props).toMatchObject({ ref: id, status: "ACTIVE_HEALTHY" });
+    await projectProvider.delete!(id, outs);
+    expect(ctx.fake.projects.has(id)).toBe(false);
   });
 });

@@ -1,14 +1,11 @@
 // The resource classes under Pulumi's mock runtime: type tokens, inputs, secret outputs and the
-// provider version; and the provider exactly as Pulumi serializes it into the state, loaded the
-// way the dynamic-provider host loads it and run against the fake Management API.
+// provider reference; and the `__provider` text exactly as the state holds it, loaded the way
+// the dynamic-provider host loads it and run against the fake Management API.
 import * as pulumi from "@pulumi/pulumi";
 import { AuthHook, PostgrestConfig, Project } from "../../infra/supabase";
-import { providerVersion } from "../../infra/toolkit";
-import * as path from "node:path";
+import { UNKNOWN } from "../../infra/toolkit";
 import { useFakeManagementApi } from "./helpers";
 
-const SUPABASE_DIR = path.join(__dirname, "../../infra/supabase");
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 /** How a secret value travels in the engine protocol. */
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
@@ -104,9 +101,10 @@ describe("resource classes under mocks", () => {
       organizationSlug: "learning-app",
       region: "eu-central-1",
       instanceSize: "micro",
-      providerVersion: providerVersion(SUPABASE_DIR),
     });
-    expect(typeof registered.inputs.__provider).toBe("string");
+    expect(registered.inputs).not.toHaveProperty("providerVersion");
+    // A reference to the provider in the checkout, by paths relative to the working directory.
+    expect(registered.inputs.__provider).toMatch(/^\/\/ supabase:Project: .*\nexports\.handler = .*"infra\/toolkit\/providerHost\.js".*provider\("supabase\/project", "projectProvider"\);\n$/);
     // Secret inputs reach the engine as secrets, whatever the caller passed.
     expect(registered.inputs.dbPass).toEqual({ [SECRET_SIG_KEY]: SECRET_SIG, value: "plain-password-made-secret" });
     expect(registered.inputs.accessToken).toEqual({ [SECRET_SIG_KEY]: SECRET_SIG, value: "sbp_plain_token_made_secret" });
@@ -143,12 +141,11 @@ describe("resource classes under mocks", () => {
       hook: "custom_access_token",
       enabled: true,
       uri: "pg-functions://postgres/public/custom_access_token_hook",
-      providerVersion: providerVersion(SUPABASE_DIR),
     });
   });
 });
 
-describe("the serialized provider", () => {
+describe("the provider reference in the state", () => {
   const ctx = useFakeManagementApi();
 
   /** Loads a provider from its __provider text the way the dynamic-provider host does. */
@@ -175,7 +172,8 @@ describe("the serialized provider", () => {
     const projectProvider = deserialize(registration("serialized-project").inputs.__provider as string);
     const hookProvider = deserialize(registration("serialized-hook").inputs.__provider as string);
 
-    // The loaded code runs outside jest's module registry, so it gets the API by input.
+    // The loaded code runs outside jest's module registry (plain Node, TypeScript through
+    // ts-node as in the plugin), so it gets the API by input.
     const api = { accessToken: ctx.fake.token, apiUrl: ctx.fake.url };
     const check = await projectProvider.check!({}, { name: "x", organizationSlug: "learning-app", region: "eu-central-1", instanceSize: "micro", dbPass: UNKNOWN, ...api });
     expect(check.failures).toEqual([]);

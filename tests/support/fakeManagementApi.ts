@@ -21,7 +21,7 @@
 import { randomBytes } from "node:crypto";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import { FakePooler, FakePoolerOptions, startFakePooler } from "./fakeManagementApi/pooler";
+import { SessionPooler, SessionPoolerOptions } from "./fakeManagementApi/pooler";
 import { sampleFromSchema } from "./fakeManagementApi/samples";
 import { MatchedOperation, SpecValidator } from "./fakeManagementApi/specValidator";
 
@@ -111,7 +111,10 @@ export interface SeedProject {
 
 export interface FakeManagementApi {
   url: string;
+  /** The one token the API accepts (rotateToken replaces it). */
   token: string;
+  /** A new token, as made in the dashboard, with the old one revoked; returns it. */
+  rotateToken(): string;
   projects: Map<string, FakeProject>;
   requests: RecordedRequest[];
   violations: string[];
@@ -135,10 +138,12 @@ export interface FakeManagementApi {
   /** Data API disabled in the dashboard: empty db_schema, and the rest service never healthy. */
   disableDataApi(ref: string): void;
   /**
-   * A real session pooler for the project in front of a PostgreSQL server (the test cluster),
-   * which refuses the first logins as a just-provisioned project's pooler does. Closed with the fake.
+   * The session pooler of this fake's projects (tenant postgres.<ref>, the project's current
+   * password) in front of a PostgreSQL server (the test cluster, as `databaseUrl`'s user), with
+   * Supavisor's session-mode client limit; it can refuse the first logins as a just-provisioned
+   * project's pooler does. Closed with the fake.
    */
-  startPooler(ref: string, upstream: { host: string; port: number }, options?: FakePoolerOptions): Promise<FakePooler>;
+  startPooler(databaseUrl: string, options?: Omit<SessionPoolerOptions, "databaseUrl" | "passwordFor">): Promise<SessionPooler>;
   /** The next project created ends provisioning as INIT_FAILED. */
   failProvisioning(): void;
   /** Per service health for a project (e.g. auth UNHEALTHY). */
@@ -179,7 +184,17 @@ function notFound(what: string): HttpFailure {
 
 class Fake implements FakeManagementApi {
   url = "";
-  readonly token = `${FAKE_TOKEN_PREFIX}${randomBytes(20).toString("hex")}`;
+  token = Fake.newToken();
+
+  private static newToken(): string {
+    return `${FAKE_TOKEN_PREFIX}${randomBytes(20).toString("hex")}`;
+  }
+
+  rotateToken(): string {
+    this.token = Fake.newToken();
+    return this.token;
+  }
+
   readonly projects = new Map<string, FakeProject>();
   readonly requests: RecordedRequest[] = [];
   readonly violations: string[] = [];
@@ -188,7 +203,7 @@ class Fake implements FakeManagementApi {
   private readonly stalled = new Set<http.ServerResponse>();
   private nextProvisioning: { comingUpPolls: number; settlesAs: ProjectStatus } = { comingUpPolls: 0, settlesAs: "ACTIVE_HEALTHY" };
   private resizePolls = 2;
-  private readonly poolers: FakePooler[] = [];
+  private readonly poolers: SessionPooler[] = [];
   private corruption?: (body: unknown) => unknown;
   private projectCounter = 0;
   readonly server: http.Server;
@@ -263,9 +278,8 @@ class Fake implements FakeManagementApi {
     project.serviceStatus.rest = "UNHEALTHY";
   }
 
-  async startPooler(ref: string, upstream: { host: string; port: number }, options: FakePoolerOptions = {}): Promise<FakePooler> {
-    this.project(ref);
-    const pooler = await startFakePooler(ref, upstream, options);
+  async startPooler(databaseUrl: string, options: Omit<SessionPoolerOptions, "databaseUrl" | "passwordFor"> = {}): Promise<SessionPooler> {
+    const pooler = await SessionPooler.start({ ...options, databaseUrl, passwordFor: (ref) => this.projects.get(ref)?.dbPass });
     this.poolers.push(pooler);
     return pooler;
   }
@@ -304,7 +318,7 @@ class Fake implements FakeManagementApi {
   }
 
   async close(): Promise<void> {
-    for (const pooler of this.poolers) await pooler.close();
+    for (const pooler of this.poolers) await pooler.stop();
     for (const response of this.stalled) response.destroy();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));

@@ -74,6 +74,10 @@ export function mockOutputs(resource: RegisteredResource): RegistrationResult {
   let state: Record<string, unknown> = { ...resource.inputs };
   if (resource.type === "random:index/randomPassword:RandomPassword") {
     state.result = `mockpassword${resource.name.replace(/[^a-z0-9]/gi, "")}`;
+  } else if (resource.type === "pulumi-nodejs:dynamic/supabase:DatabaseConnection") {
+    // What its check puts in place of the placeholder: the session-pooler URL.
+    const ref = String(resource.inputs.projectRef);
+    state.connection = `postgresql://postgres.${ref}:${String(resource.inputs.dbPass)}@aws-0-eu-central-1.pooler.supabase.com:5432/postgres?sslmode=require`;
   } else if (resource.type === "pulumi-nodejs:dynamic/supabase:Project") {
     const ref = (resource.inputs.projectRef as string | undefined) ?? MOCK_PROJECT_REF;
     const dbHost = `db.${ref}.supabase.co`;

@@ -1,8 +1,9 @@
 // Runs the real program (infra/program.ts) under Pulumi's mock runtime and records every
 // registration the way the engine receives it: type, name, parent, dependencies, options,
-// and which inputs were secret. tests/support/mockProgram.ts and tests/support/deploy.ts
-// build on it; the first answers every registration with its inputs, the second with a real
-// provider call.
+// and which inputs were secret. tests/support/mockProgram.ts builds on it (answering every
+// registration with its inputs), and graph tests call runUnderMocks directly. Real deploys do
+// not use it: tests/support/deploy.ts runs the program under Pulumi's own runtime through the
+// test engine (tests/support/engine/).
 import * as pulumi from "@pulumi/pulumi";
 import { PROJECT } from "../../infra/config";
 

@@ -1,39 +1,27 @@
--- 20261202110001_views_over_incremental_state.sql
+-- 20261202113000_views_over_incremental_state.sql
 --
 -- The seven analytics views, same names, columns (and types), unique indexes and wrappers,
--- re-defined over the incremental state of 20261202110000, and the refresh body that brings
--- that state up to date before refreshing them (docs/incremental-refresh.md).
+-- re-defined over the incremental state built by 20261202110001, and the refresh body that
+-- brings that state up to date before refreshing them (docs/incremental-refresh.md).
 --
 -- * A view cannot change its query in place: each view still defined over the base tables is
---   dropped and created again. Its wrapper analytics.get_<view>() returns the view's row type,
---   so it goes with it and is created again too; the wrappers' ACLs (the stack's grants to
---   authenticated) are saved first and restored afterwards, so a deploy keeps them without
---   re-running the Grant resources.
--- * Readers of the views wait for this migration's commit (the drop takes an exclusive
---   lock); the refresh lock (7406300) is held too, so no scheduled refresh runs meanwhile.
+--   dropped and created again, and its wrapper analytics.get_<view>() (which returns the
+--   view's row type) with it. analytics.save_privileges() / restore_privileges() keep the
+--   privileges of everything re-created (the stack's grants on the wrappers).
+-- * Readers of the views wait for this file's commit (the drop takes an exclusive lock on
+--   the views only; event writers are not involved); the refresh lock (analytics.refresh_lock_key()) is held too.
 -- * analytics.refresh_views_and_record() applies the pending changes first, in a
---   subtransaction: on failure the run is recorded as failed (failed_views has
---   `incremental_state`) and the views are refreshed from the state as it was. The run's
---   `incremental` column records what was applied and how long it took.
+--   subtransaction, with every lock wait bounded (lock_timeout 30 s unless the caller's is
+--   shorter): on failure the run is recorded as failed (failed_views has
+--   `incremental_state`), the views are refreshed from the state as it was, and the next run
+--   rebuilds the state from the base tables (without holding up writers). The run's
+--   `incremental` column records what was applied, how long it took and the date used.
 --
 -- Idempotent: re-applying keeps the views, wrappers and grants as they are (and refreshes).
 
-select pg_catalog.pg_advisory_xact_lock(7406300);
+select pg_catalog.pg_advisory_xact_lock(analytics.refresh_lock_key());
 
--- Not `on commit drop`: a file applied statement by statement (psql) needs it until the end.
--- A temp table of this file; no client reads it.
--- squawk-ignore ban-drop-table
-drop table if exists pg_temp.saved_wrapper_acls;
-create temp table saved_wrapper_acls as
-select p.oid::regprocedure::text as wrapper, p.oid as saved_oid, p.proacl
-  from pg_catalog.pg_proc as p
- where p.oid in (
-   select pg_catalog.to_regprocedure(pg_catalog.format('analytics.get_%s()', v))
-     from pg_catalog.unnest(array[
-       'active_learning_days', 'popular_tracks', 'streak_dropoffs', 'quiz_completion_rates',
-       'review_session_usage', 'explanation_engagement', 'summary_stats'
-     ]) as v
- );
+select analytics.save_privileges();
 
 -- Drop each view that is still defined over the base tables (it does not read its rollup
 -- yet); a view already defined here is kept as it is, with its wrapper and grants.
@@ -46,7 +34,7 @@ begin
       ('analytics.active_learning_days', 'analytics.day_totals'),
       ('analytics.popular_tracks', 'analytics.track_totals'),
       ('analytics.streak_dropoffs', 'analytics.streak_length_totals'),
-      ('analytics.quiz_completion_rates', 'analytics.quiz_totals'),
+      ('analytics.quiz_completion_rates', 'analytics.quiz_score_scales'),
       ('analytics.review_session_usage', 'analytics.day_totals'),
       ('analytics.explanation_engagement', 'analytics.explanation_totals'),
       ('analytics.summary_stats', 'analytics.learner_activity')
@@ -76,7 +64,7 @@ from analytics.day_totals as t
 where t.active_learners > 0
 with no data;
 
--- The view was created empty in this file; nothing reads it yet.
+-- The view was created empty in this file (or is kept, and the index exists): nothing to block.
 
 -- squawk-ignore require-concurrent-index-creation
 create unique index if not exists active_learning_days_activity_date_key on analytics.active_learning_days (activity_date);
@@ -95,7 +83,7 @@ from public.tracks as t
 left join analytics.track_totals as p on p.track_id = t.id
 with no data;
 
--- The view was created empty in this file; nothing reads it yet.
+-- The view was created empty in this file (or is kept, and the index exists): nothing to block.
 
 -- squawk-ignore require-concurrent-index-creation
 create unique index if not exists popular_tracks_track_id_key on analytics.popular_tracks (track_id);
@@ -111,7 +99,7 @@ from analytics.streak_length_totals as s
 where s.dropoffs > 0
 with no data;
 
--- The view was created empty in this file; nothing reads it yet.
+-- The view was created empty in this file (or is kept, and the index exists): nothing to block.
 
 -- squawk-ignore require-concurrent-index-creation
 create unique index if not exists streak_dropoffs_streak_length_key on analytics.streak_dropoffs (streak_length);
@@ -124,12 +112,16 @@ select
   coalesce(p.attempts, 0) as attempts,
   coalesce(p.completed_attempts, 0) as completed_attempts,
   round(p.completed_attempts::numeric / nullif(p.attempts, 0), 4) as completion_rate,
-  round(p.score_sum / nullif(p.score_count, 0), 2) as avg_score
+  -- the sum at the largest scale of its scores, as avg() divides it
+  round(
+    round(p.score_sum, (select max(s.score_scale) from analytics.quiz_score_scales as s where s.quiz_id = q.id))
+      / nullif(p.score_count, 0),
+    2) as avg_score
 from public.quizzes as q
 left join analytics.quiz_totals as p on p.quiz_id = q.id
 with no data;
 
--- The view was created empty in this file; nothing reads it yet.
+-- The view was created empty in this file (or is kept, and the index exists): nothing to block.
 
 -- squawk-ignore require-concurrent-index-creation
 create unique index if not exists quiz_completion_rates_quiz_id_key on analytics.quiz_completion_rates (quiz_id);
@@ -147,7 +139,7 @@ from analytics.day_totals as t
 where t.review_sessions > 0
 with no data;
 
--- The view was created empty in this file; nothing reads it yet.
+-- The view was created empty in this file (or is kept, and the index exists): nothing to block.
 
 -- squawk-ignore require-concurrent-index-creation
 create unique index if not exists review_session_usage_session_date_key on analytics.review_session_usage (session_date);
@@ -166,7 +158,7 @@ from public.explanations as e
 left join analytics.explanation_totals as p on p.explanation_id = e.id
 with no data;
 
--- The view was created empty in this file; nothing reads it yet.
+-- The view was created empty in this file (or is kept, and the index exists): nothing to block.
 
 -- squawk-ignore require-concurrent-index-creation
 create unique index if not exists explanation_engagement_explanation_id_key on analytics.explanation_engagement (explanation_id);
@@ -179,7 +171,7 @@ select
   (select count(*) from analytics.learner_activity) as total_learners,
   (select count(*)
      from analytics.learner_activity as a
-    where a.last_activity_date >= analytics.current_utc_date() - 6) as learners_active_7d,
+    where a.last_activity_date >= (select analytics.current_utc_date()) - 6) as learners_active_7d,
   (select coalesce(sum(t.lessons_completed), 0)::bigint from analytics.day_totals as t) as total_lesson_completions,
   (select coalesce(sum(q.attempts), 0)::bigint from analytics.quiz_totals as q) as total_quiz_attempts,
   (select coalesce(sum(t.review_sessions), 0)::bigint from analytics.day_totals as t) as total_review_sessions,
@@ -187,7 +179,7 @@ select
   now() as refreshed_at
 with no data;
 
--- The view was created empty in this file; nothing reads it yet.
+-- The view was created empty in this file (or is kept, and the index exists): nothing to block.
 
 -- squawk-ignore require-concurrent-index-creation
 create unique index if not exists summary_stats_id_key on analytics.summary_stats (id);
@@ -305,46 +297,13 @@ begin
 end
 $$;
 
--- Restore the ACL of each wrapper that was created again (a new function has PUBLIC's
--- default execute; the saved ACL says who really had it). Wrappers that were kept keep theirs.
-do $$
-declare
-  wrapper_fn regprocedure;
-  entry record;
-begin
-  foreach wrapper_fn in array array[
-    'analytics.get_active_learning_days()', 'analytics.get_popular_tracks()', 'analytics.get_streak_dropoffs()',
-    'analytics.get_quiz_completion_rates()', 'analytics.get_review_session_usage()',
-    'analytics.get_explanation_engagement()', 'analytics.get_summary_stats()'
-  ]::regprocedure[]
-  loop
-    if not exists (select 1 from pg_temp.saved_wrapper_acls as s where s.saved_oid = wrapper_fn::oid) then
-      execute pg_catalog.format('revoke all on function %s from public, anon, authenticated, service_role', wrapper_fn);
-      for entry in
-        select a.grantee
-          from pg_temp.saved_wrapper_acls as s
-         cross join lateral pg_catalog.aclexplode(s.proacl) as a
-         where s.wrapper = wrapper_fn::text and a.privilege_type = 'EXECUTE'
-      loop
-        execute pg_catalog.format(
-          'grant execute on function %s to %s',
-          wrapper_fn,
-          case when entry.grantee = 0 then 'public' else entry.grantee::regrole::text end
-        );
-      end loop;
-    end if;
-  end loop;
-end
-$$;
-
--- A temp table of this file; no client reads it.
-
--- squawk-ignore ban-drop-table
-drop table pg_temp.saved_wrapper_acls;
+-- The re-created views, wrappers and anything else re-created above get back exactly the
+-- privileges they had.
+select analytics.restore_privileges();
 
 alter table analytics.refresh_runs add column if not exists incremental jsonb;
 comment on column analytics.refresh_runs.incremental is
-  'What the run applied to the incremental state: {"ms": ..., "applied": {...}} or {"error": ...}.';
+  'What the run applied to the incremental state: {"applied": {...}, "ms": ..., "today": ..., "today_overridden": ...} or {"error": ...}.';
 
 -- The refresh body: 20260128100008's, with the incremental state brought up to date first.
 create or replace function analytics.refresh_views_and_record()
@@ -356,7 +315,10 @@ as $$
 declare
   -- The advisory lock key of the analytics refresh. Documented in docs/readme/sql.md; change
   -- it only together with the tests that look for it in pg_locks.
-  refresh_lock_key constant bigint := 7406300;
+  refresh_lock_key constant bigint := analytics.refresh_lock_key();
+  -- Longest wait for any one lock (ms): a refresh never queues behind a long transaction
+  -- (and makes others queue behind it) for longer. Applied unless the caller's is shorter.
+  lock_wait_limit_ms constant bigint := 30000;
   -- Refresh order: the contract's order of the views.
   view_names constant text[] := array[
     'active_learning_days',
@@ -376,6 +338,8 @@ declare
   failed text[] := '{}'::text[];
   errors text[] := '{}'::text[];
   incremental jsonb;
+  today date;
+  previous_lock_timeout constant text := pg_catalog.current_setting('lock_timeout');
   requester text := coalesce(auth.jwt() ->> 'sub', session_user::text);
   run_started_at timestamptz := pg_catalog.clock_timestamp();
 begin
@@ -387,8 +351,26 @@ begin
     return run;
   end if;
 
+  if (select s.setting::bigint from pg_catalog.pg_settings as s where s.name = 'lock_timeout') not between 1 and lock_wait_limit_ms then
+    perform pg_catalog.set_config('lock_timeout', lock_wait_limit_ms || 'ms', true);
+  end if;
+
   -- The incremental state first: the views are defined over it.
+  today := analytics.current_utc_date();
   begin
+    -- Lock order of the maintenance (event tables, then the state row).
+    lock table public.lesson_completions, public.quiz_attempts, public.review_sessions, public.explanation_views
+      in access share mode;
+    -- After a failed maintenance, rebuild rather than retry what failed.
+    if coalesce((
+      select 'incremental_state' = any (r.failed_views)
+        from analytics.refresh_runs as r
+       where not r.skipped
+       order by r.id desc
+       limit 1
+    ), false) then
+      update analytics.incremental_state set needs_rebuild = true where id = 1;
+    end if;
     incremental := pg_catalog.jsonb_build_object('applied', analytics.apply_pending_changes());
     incremental := incremental || pg_catalog.jsonb_build_object(
       'ms', round(extract(epoch from pg_catalog.clock_timestamp() - run_started_at) * 1000, 3)
@@ -399,6 +381,10 @@ begin
     errors := errors || pg_catalog.format('incremental_state: %s (SQLSTATE %s)', sqlerrm, sqlstate);
     incremental := pg_catalog.jsonb_build_object('error', sqlerrm);
   end;
+  incremental := incremental || pg_catalog.jsonb_build_object(
+    'today', today,
+    'today_overridden', today <> (pg_catalog.now() at time zone 'utc')::date
+  );
 
   foreach view_name in array view_names loop
     view_started_at := pg_catalog.clock_timestamp();
@@ -426,6 +412,7 @@ begin
       errors := errors || pg_catalog.format('%s: %s (SQLSTATE %s)', view_name, sqlerrm, sqlstate);
     end;
   end loop;
+  perform pg_catalog.set_config('lock_timeout', previous_lock_timeout, true);
 
   insert into analytics.refresh_runs (
     started_at, finished_at, status, skipped, view_durations, refresh_modes, failed_views, error_message, requested_by, incremental
@@ -455,7 +442,7 @@ end
 $$;
 
 comment on function analytics.refresh_views_and_record() is
-  'Brings the incremental state up to date and refreshes the analytics views under advisory lock 7406300, recording the run in analytics.refresh_runs; internal.';
+  'Brings the incremental state up to date and refreshes the analytics views under the refresh advisory lock (analytics.refresh_lock_key()), recording the run in analytics.refresh_runs; internal.';
 
 revoke execute on function analytics.refresh_views_and_record() from public, anon, authenticated, service_role;
 
