@@ -66,7 +66,8 @@ export interface AnalyticsFoundationArgs {
   grants: readonly AdminGrant[];
   /**
    * What a fresh deploy of `migrations` leaves (sql/schema.json): the Schema resource reports
-   * and repairs every difference of the live database from it. None: no Schema resource.
+   * and repairs every difference of the live database from it.
+   * @default none: no Schema resource (the program always passes sql/schema.json)
    */
   expectedSchema?: ExpectedSchema;
   /**

@@ -27,11 +27,20 @@ import { readCatalog } from "./schemaCatalog";
 import { aclRepairs, catalogScope, compareSchema, ExpectedSchema, Finding, staleExpectedSchema } from "./schemaDrift";
 
 export interface SchemaArgs extends PostgresArgs {
-  /** The expected schema (sql/schema.json, infra/expectedSchema.ts). */
+  /**
+   * The expected schema (sql/schema.json, infra/expectedSchema.ts).
+   * @default none (required)
+   */
   expected: pulumi.Input<ExpectedSchema>;
-  /** Privileges owned by Grant resources (the admin surface): not compared here. */
+  /**
+   * Privileges owned by Grant resources (the admin surface): not compared here.
+   * @default none (required; an empty list compares every privilege)
+   */
   managedGrants: pulumi.Input<pulumi.Input<GrantSpec>[]>;
-  /** The stack's migrations, `<version> <sha256>` each: the expected schema must be generated from exactly these. */
+  /**
+   * The stack's migrations, `<version> <sha256>` each: the expected schema must be generated from exactly these.
+   * @default none (required)
+   */
   migrations: pulumi.Input<pulumi.Input<string>[]>;
 }
 
