@@ -225,8 +225,10 @@ describe("deploying target postgres end to end", () => {
   it("a migration that re-creates a granted function on its own loses the grant: the Grant has nothing to do in that deploy", async () => {
     const migration = await recreateWrapperMigration(url, "29990302000000", "recreate_wrapper_without_helper", false);
     fs.writeFileSync(path.join(migrationsDir, migration.file), migration.sql);
+    await regenerateExpectedSchema(migrationsDir, { adminUrl: database.adminUrl, deployerUrl: database.url });
     const result = await deploy({ databaseUrl: url, config: { migrationsDir }, state });
-    expect(result.changes.map((change) => `${change.op} ${change.name}`)).toEqual(["create migration-29990302000000"]);
+    // The Schema resource takes in the expected schema of the new file set (no object differs from it).
+    expect(result.changes.map((change) => `${change.op} ${change.name}`)).toEqual(["create migration-29990302000000", "update schema"]);
     state = result.state;
     const { drift } = await refresh({ databaseUrl: url, state });
     expect(drift.map(({ name, property, old, new: live }) => ({ name, property, old, live }))).toEqual([
@@ -241,9 +243,10 @@ describe("deploying target postgres end to end", () => {
   it("a migration that re-creates a granted function between save_privileges() and restore_privileges() keeps its grants", async () => {
     const migration = await recreateWrapperMigration(url, "29990303000000", "recreate_wrapper_with_helper", true);
     fs.writeFileSync(path.join(migrationsDir, migration.file), migration.sql);
+    await regenerateExpectedSchema(migrationsDir, { adminUrl: database.adminUrl, deployerUrl: database.url });
     const [{ before }] = await query<{ before: number }>(url, "select 'analytics.get_popular_tracks()'::regprocedure::oid::int as before");
     const result = await deploy({ databaseUrl: url, config: { migrationsDir }, state });
-    expect(result.changes.map((change) => `${change.op} ${change.name}`)).toEqual(["create migration-29990303000000"]);
+    expect(result.changes.map((change) => `${change.op} ${change.name}`)).toEqual(["create migration-29990303000000", "update schema"]);
     state = result.state;
     const [after] = await query<{ oid: number; authenticated: boolean; anon: boolean }>(
       url,
