@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { ALL_GRANTS, grantStatement } from "../infra/adminSurface";
 import { migrationFingerprints } from "../infra/expectedSchema";
 import { loadMigrations, MigrationFile, parseMigrationFile } from "../infra/migrations";
-import { ExpectedSchema, schemaProvider, SchemaInputs, SchemaOutputs } from "../infra/postgres";
+import { ExpectedSchema, packExpectedSchema, schemaProvider, SchemaInputs, SchemaOutputs } from "../infra/postgres";
 import { generateExpectedSchema } from "../scripts/lib/expectedSchema";
 import { createFreshDatabase, LocalCluster, prepareTemplateDatabase, startCluster, stopCluster, withClient } from "../scripts/lib/localCluster";
 import { gitState, loadAverage, machineInfo } from "./environment";
@@ -61,7 +61,7 @@ async function measure(cluster: LocalCluster, counter: RoundTripCounter, n: numb
   try {
     const inputs: SchemaInputs = {
       connection: database.url,
-      expected,
+      expected: packExpectedSchema(expected),
       managedGrants: ALL_GRANTS.map(({ role, privilege, objectType, object }) => ({ role, privilege, objectType, object })),
       migrations: migrationFingerprints(migrations),
       drift: [],

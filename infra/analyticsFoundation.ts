@@ -17,7 +17,7 @@ import * as random from "@pulumi/random";
 import { AdminGrant, ANALYTICS_SCHEMA, CUSTOM_ACCESS_TOKEN_HOOK_URI, grantResourceName, HOOK_GRANTS, REFRESH_JOB } from "./adminSurface";
 import { migrationFingerprints } from "./expectedSchema";
 import { MigrationFile } from "./migrations";
-import { CronJob, ExpectedSchema, Extension, Grant, Migration, Schema } from "./postgres";
+import { CronJob, ExpectedSchema, Extension, Grant, Migration, packExpectedSchema, Schema } from "./postgres";
 import { AuthHook, DatabaseConnection, PostgrestConfig, Project } from "./supabase";
 import type { SupabaseApiConfig } from "./config";
 
@@ -286,7 +286,7 @@ export class AnalyticsFoundation extends pulumi.ComponentResource {
     const managedGrants = this.args.grants.map(({ role, privilege, objectType, object }) => ({ role, privilege, objectType, object }));
     return new Schema(
       "schema",
-      { connection: this.connection, expected: expectedSchema, managedGrants, migrations: migrationFingerprints(this.args.migrations) },
+      { connection: this.connection, expected: packExpectedSchema(expectedSchema), managedGrants, migrations: migrationFingerprints(this.args.migrations) },
       this.databaseOptions(schemaReady),
     );
   }

@@ -25,7 +25,7 @@ export {
 } from "./connection";
 export { CATALOG_SQL, isPlatformSchema, objectKey, OBJECT_KINDS, PLATFORM_SCHEMA_PREFIXES, PLATFORM_SCHEMAS, readCatalog } from "./schemaCatalog";
 export type { Acl, CatalogObject, CatalogScope, ObjectKind } from "./schemaCatalog";
-export { catalogScope, compareSchema, staleExpectedSchema } from "./schemaDrift";
+export { catalogScope, compareSchema, packExpectedSchema, staleExpectedSchema, unpackExpectedSchema } from "./schemaDrift";
 export type { ExpectedSchema, Finding, Repair } from "./schemaDrift";
 export { Schema, schemaProvider } from "./schema";
 export type { SchemaArgs, SchemaInputs, SchemaOutputs } from "./schema";

@@ -24,14 +24,23 @@ import { withDatabase } from "./connection";
 import type { GrantSpec } from "./objectNames";
 import { CommonInputs, connectionFailures, diffProperties, PostgresArgs, POSTGRES_SECRETS, STORED_ONLY_KEYS } from "./providerInputs";
 import { readCatalog } from "./schemaCatalog";
-import { aclRepairs, catalogScope, compareSchema, ExpectedSchema, Finding, staleExpectedSchema } from "./schemaDrift";
+import {
+  aclRepairs,
+  catalogScope,
+  compareSchema,
+  ExpectedSchema,
+  Finding,
+  packedSchemaHash,
+  staleExpectedSchema,
+  unpackExpectedSchema,
+} from "./schemaDrift";
 
 export interface SchemaArgs extends PostgresArgs {
   /**
-   * The expected schema (sql/schema.json, infra/expectedSchema.ts).
+   * The expected schema (sql/schema.json, infra/expectedSchema.ts), packed: packExpectedSchema().
    * @default none (required)
    */
-  expected: pulumi.Input<ExpectedSchema>;
+  expected: pulumi.Input<string>;
   /**
    * Privileges owned by Grant resources (the admin surface): not compared here.
    * @default none (required; an empty list compares every privilege)
@@ -45,7 +54,8 @@ export interface SchemaArgs extends PostgresArgs {
 }
 
 export interface SchemaInputs extends CommonInputs {
-  expected: ExpectedSchema;
+  /** packExpectedSchema(sql/schema.json) */
+  expected: string;
   managedGrants: GrantSpec[];
   migrations: string[];
   /** One line per difference; declared empty, read reports what it finds. */
@@ -56,7 +66,7 @@ export interface SchemaInputs extends CommonInputs {
 
 export type SchemaOutputs = SchemaInputs;
 
-const DIFF_KEYS = ["expected", "managedGrants", "migrations", "drift", ...STORED_ONLY_KEYS];
+const DIFF_KEYS = ["expectedHash", "managedGrants", "migrations", "drift", ...STORED_ONLY_KEYS];
 
 /**
  * Statement timeout of an index build or drop (concurrently): the deploy sessions' 60 s is too
@@ -72,9 +82,16 @@ function resolveInputs(news: SchemaInputs): SchemaInputs {
   return { ...news, drift: news.drift ?? [], securityDrift: news.securityDrift ?? [] };
 }
 
+/** What diff compares: the expected schema by its hash, the rest as they are. */
+function comparable(inputs: SchemaInputs): Record<string, unknown> {
+  const { expected, ...rest } = resolveInputs(inputs);
+  return { ...rest, expectedHash: typeof expected === "string" ? packedSchemaHash(expected) : expected };
+}
+
 async function inspect(client: ClientBase, inputs: SchemaInputs): Promise<Finding[]> {
-  const live = await readCatalog(client, catalogScope(inputs.expected));
-  return compareSchema(inputs.expected, live, inputs.managedGrants);
+  const expected = unpackExpectedSchema(inputs.expected);
+  const live = await readCatalog(client, catalogScope(expected));
+  return compareSchema(expected, live, inputs.managedGrants);
 }
 
 function report(findings: readonly Finding[]): Pick<SchemaInputs, "drift" | "securityDrift"> {
@@ -117,8 +134,9 @@ async function restore(client: PoolClient, inputs: SchemaInputs): Promise<void> 
     }
     for (const repair of transactionalRepairs(findings)) await run(client, repair.statements, repair.line);
     // Privileges last, from what the repairs left: a re-created function starts with the defaults.
-    const live = await readCatalog(client, catalogScope(inputs.expected));
-    await run(client, aclRepairs(inputs.expected, live, inputs.managedGrants), "privileges");
+    const expected = unpackExpectedSchema(inputs.expected);
+    const live = await readCatalog(client, catalogScope(expected));
+    await run(client, aclRepairs(expected, live, inputs.managedGrants), "privileges");
   });
   if (concurrent.length > 0) await client.query(INDEX_BUILD_SETTINGS_SQL);
   for (const repair of concurrent) await run(client, repair.statements, repair.line);
@@ -132,10 +150,14 @@ export const schemaProvider: pulumi.dynamic.ResourceProvider<SchemaInputs, Schem
     const inputs = resolveInputs(news);
     const failures = connectionFailures(inputs.connection);
     if (!isUnknown(inputs.expected)) {
-      const expected = inputs.expected as Partial<ExpectedSchema> | undefined;
-      const shape = expected && Array.isArray(expected.objects) && Array.isArray(expected.ownedSchemas) && Array.isArray(expected.migrations);
-      failures.push(...failure("expected", shape ? undefined : "required: the expected schema (sql/schema.json: migrations, ownedSchemas, objects)"));
-      if (shape && !isUnknown(inputs.migrations)) failures.push(...failure("expected", staleExpectedSchema(inputs.expected, inputs.migrations ?? [])));
+      let expected: ExpectedSchema | undefined;
+      try {
+        expected = unpackExpectedSchema(inputs.expected);
+      } catch (error) {
+        // zlib, base64 and JSON errors alike: the input is not what the program packs.
+        failures.push(...failure("expected", `required: the expected schema, packed: ${(error as Error).message}`));
+      }
+      if (expected && !isUnknown(inputs.migrations)) failures.push(...failure("expected", staleExpectedSchema(expected, inputs.migrations ?? [])));
     }
     // What the last read found is what this update repairs: the policy pack sees it in the preview.
     const found = olds?.drift?.length ? (olds.securityDrift ?? []) : [];
@@ -143,7 +165,7 @@ export const schemaProvider: pulumi.dynamic.ResourceProvider<SchemaInputs, Schem
   },
 
   async diff(_id, olds, news) {
-    const { changed } = diffProperties(resolveInputs(olds), resolveInputs(news), DIFF_KEYS, []);
+    const { changed } = diffProperties(comparable(olds), comparable(news), DIFF_KEYS, []);
     return { changes: changed.length > 0 };
   },
 

@@ -1,6 +1,8 @@
 // Live catalog against the expected schema: one finding per difference, each with its line
 // for the report, whether it is security-relevant, and what `up` does about it (statements
 // that put it back, or a refusal naming the object). See docs/schema-drift.md.
+import { createHash } from "node:crypto";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { Acl, CatalogObject, objectKey, ObjectKind, OBJECT_KINDS, schemaOf } from "./schemaCatalog";
 import type { GrantSpec } from "./objectNames";
 
@@ -510,4 +512,33 @@ export function staleExpectedSchema(expected: ExpectedSchema, migrations: readon
     `the expected schema (sql/schema.json) was generated from other migrations than the stack's ` +
     `(differing: ${[...new Set(differing)].sort().join(", ") || "their order"}): run \`npm run gen:schema\` and commit the result`
   );
+}
+
+/**
+ * The expected schema as the Schema resource's input: `<sha256 of its JSON>:<gzip, base64>`.
+ * The JSON (sql/schema.json's content, about 240 KB) sits in the state twice, as an input and
+ * as an output; packed it is about a tenth of that. The hash names the content, so a zlib that
+ * compresses differently changes nothing (diff compares hashes).
+ */
+export function packExpectedSchema(schema: ExpectedSchema): string {
+  const json = JSON.stringify(schema);
+  return `${createHash("sha256").update(json).digest("hex")}:${gzipSync(json).toString("base64")}`;
+}
+
+/** The hash part of a packed expected schema (what diff compares). */
+export function packedSchemaHash(packed: string): string {
+  return packed.slice(0, packed.indexOf(":"));
+}
+
+/** The expected schema a packed input holds; throws a clear Error when it is not one. */
+export function unpackExpectedSchema(packed: string): ExpectedSchema {
+  const separator = typeof packed === "string" ? packed.indexOf(":") : -1;
+  if (separator !== 64) throw new Error("not a packed expected schema (<sha256>:<gzip base64>; infra/postgres/schemaDrift.ts packExpectedSchema)");
+  const json = gunzipSync(Buffer.from(packed.slice(separator + 1), "base64")).toString("utf8");
+  if (createHash("sha256").update(json).digest("hex") !== packed.slice(0, separator)) throw new Error("the packed expected schema does not match its hash");
+  const schema = JSON.parse(json) as ExpectedSchema;
+  if (!Array.isArray(schema.objects) || !Array.isArray(schema.ownedSchemas) || !Array.isArray(schema.migrations)) {
+    throw new Error("the expected schema lacks migrations, ownedSchemas or objects (sql/schema.json)");
+  }
+  return schema;
 }

@@ -6,7 +6,7 @@
 import { ALL_GRANTS } from "../../infra/adminSurface";
 import { expectedSchemaPath, migrationFingerprints, readExpectedSchema } from "../../infra/expectedSchema";
 import { loadMigrations, MIGRATIONS_DIR } from "../../infra/migrations";
-import { schemaProvider, SchemaInputs, SchemaOutputs } from "../../infra/postgres";
+import { packExpectedSchema, schemaProvider, SchemaInputs, SchemaOutputs } from "../../infra/postgres";
 import { applyGrants, applyMigrations } from "../support/applySql";
 import { withClient } from "../support/db";
 import { generateLearningData, loadLearningData, utcDate } from "../support/learningData";
@@ -19,7 +19,7 @@ const MANAGED = ALL_GRANTS.map(({ role, privilege, objectType, object }) => ({ r
 const DEPLOY_TIMEOUT = 120_000;
 
 function inputsFor(url: string): SchemaInputs {
-  return { connection: url, expected: EXPECTED, managedGrants: MANAGED, migrations: migrationFingerprints(loadMigrations()), drift: [], securityDrift: [] };
+  return { connection: url, expected: packExpectedSchema(EXPECTED), managedGrants: MANAGED, migrations: migrationFingerprints(loadMigrations()), drift: [], securityDrift: [] };
 }
 
 async function deployed(url: string): Promise<SchemaOutputs> {
@@ -46,6 +46,11 @@ describe("Schema: check", () => {
       },
     ]);
     expect((await schemaProvider.check!({} as SchemaInputs, inputs)).failures).toEqual([]);
+  });
+
+  it("refuses an expected schema that is not a packed one", async () => {
+    const checked = await schemaProvider.check!({} as SchemaInputs, { ...inputsFor("postgresql://postgres:postgres@127.0.0.1:5432/postgres"), expected: "{}" });
+    expect(checked.failures).toEqual([{ property: "expected", reason: expect.stringMatching(/^required: the expected schema, packed: not a packed expected schema/) }]);
   });
 
   it("carries the security-relevant lines of the last read into the preview, and only after a read found drift", async () => {
