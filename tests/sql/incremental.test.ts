@@ -15,7 +15,7 @@
 import { Client } from "pg";
 import { ANALYTICS_VIEWS, AnalyticsView } from "../../infra/adminSurface";
 import { applyGrants, applyMigrations } from "../support/applySql";
-import { createFreshDatabase, FreshDatabase } from "../support/db";
+import { backendPid, createFreshDatabase, FreshDatabase, waitUntilBlockedBy } from "../support/db";
 import { addDays, generateLearningData, loadLearningData, seededRandom, sortByKey, VIEW_KEYS, ViewRow } from "../support/learningData";
 import { RAW_TEXT } from "../support/securityMatrix";
 
@@ -422,14 +422,10 @@ describe("incremental refresh: concurrency, failure, TRUNCATE and rebuild", () =
       // Park the refresh after the maintenance, at explanation_engagement (reads explanations).
       await locker.query("begin");
       await locker.query("lock table public.explanations in access exclusive mode");
+      const [refresherPid, lockerPid] = [await backendPid(refresher), await backendPid(locker)];
       const refreshing = refresher.query("select analytics.refresh_all_views()");
-      for (let i = 0; i < 400; i += 1) {
-        const { rows } = await client.query<{ waiting: boolean }>(
-          "select count(*) > 0 as waiting from pg_catalog.pg_locks where not granted and relation = 'public.explanations'::regclass",
-        );
-        if (rows[0].waiting) break;
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
+      // Parked for certain: the refresh waits for the locker (a bounded poll that throws otherwise).
+      await waitUntilBlockedBy(client, refresherPid, lockerPid);
       // Writers are not held up by the refresh: these commit while it is parked.
       await addLesson(writer);
       await lateWriter.query("commit");

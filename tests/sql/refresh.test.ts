@@ -6,7 +6,7 @@ import { Client } from "pg";
 import { ANALYTICS_VIEWS, AnalyticsView } from "../../infra/adminSurface";
 import { REFRESH_LOCK_KEY } from "../../infra/migrations";
 import { applyGrants, applyMigrations } from "../support/applySql";
-import { createFreshDatabase, FreshDatabase } from "../support/db";
+import { backendPid, blockingPids, createFreshDatabase, FreshDatabase, waitUntilBlockedBy } from "../support/db";
 import { generateLearningData, loadLearningData, sortByKey, VIEW_KEYS, ViewRow } from "../support/learningData";
 import { asCaller, attempt, RAW_TEXT } from "../support/securityMatrix";
 
@@ -39,25 +39,6 @@ async function runs(client: Client): Promise<RefreshRun[]> {
 async function latestRun(client: Client): Promise<RefreshRun> {
   const all = await runs(client);
   return all[all.length - 1];
-}
-
-async function backendPid(client: Client): Promise<number> {
-  const { rows } = await client.query<{ pid: number }>("select pg_backend_pid() as pid");
-  return rows[0].pid;
-}
-
-async function blockingPids(observer: Client, pid: number): Promise<number[]> {
-  const { rows } = await observer.query<{ pids: number[] }>("select pg_blocking_pids($1) as pids", [pid]);
-  return rows[0].pids;
-}
-
-/** Polls (bounded) until the backend `pid` waits for a lock held by `holder`. */
-async function waitUntilBlockedBy(observer: Client, pid: number, holder: number): Promise<void> {
-  for (let i = 0; i < 400; i += 1) {
-    if ((await blockingPids(observer, pid)).includes(holder)) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`backend ${pid} never waited for backend ${holder}`);
 }
 
 async function readView(client: Client, view: AnalyticsView): Promise<ViewRow[]> {

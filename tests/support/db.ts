@@ -117,3 +117,22 @@ export async function withCronDatabase<T>(fn: (url: string, adminUrl: string) =>
     await database.release();
   }
 }
+
+export async function backendPid(client: Client): Promise<number> {
+  const { rows } = await client.query<{ pid: number }>("select pg_backend_pid() as pid");
+  return rows[0].pid;
+}
+
+export async function blockingPids(observer: Client, pid: number): Promise<number[]> {
+  const { rows } = await observer.query<{ pids: number[] }>("select pg_blocking_pids($1) as pids", [pid]);
+  return rows[0].pids;
+}
+
+/** Polls (bounded) until the backend `pid` waits for a lock held by `holder`. */
+export async function waitUntilBlockedBy(observer: Client, pid: number, holder: number): Promise<void> {
+  for (let i = 0; i < 400; i += 1) {
+    if ((await blockingPids(observer, pid)).includes(holder)) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`backend ${pid} never waited for backend ${holder}`);
+}
