@@ -15,8 +15,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { AdminGrant, ANALYTICS_SCHEMA, CUSTOM_ACCESS_TOKEN_HOOK_URI, grantResourceName, HOOK_GRANTS, REFRESH_JOB } from "./adminSurface";
+import { migrationFingerprints } from "./expectedSchema";
 import { MigrationFile } from "./migrations";
-import { CronJob, Extension, Grant, Migration } from "./postgres/resources";
+import { CronJob, ExpectedSchema, Extension, Grant, Migration, packExpectedSchema, Schema } from "./postgres/resources";
 import { AuthHook, DatabaseConnection, PostgrestConfig, Project } from "./supabase/resources";
 import type { SupabaseApiConfig } from "./config";
 
@@ -63,6 +64,12 @@ export interface AnalyticsFoundationArgs {
    * @default none (required)
    */
   grants: readonly AdminGrant[];
+  /**
+   * What a fresh deploy of `migrations` leaves (sql/schema.json): the Schema resource reports
+   * and repairs every difference of the live database from it.
+   * @default none: no Schema resource (the program always passes sql/schema.json)
+   */
+  expectedSchema?: ExpectedSchema;
   /**
    * pg_cron schedule of the `refresh-analytics-views` job.
    * @default "*\/30 * * * *" (REFRESH_JOB.defaultSchedule, from config)
@@ -122,6 +129,7 @@ export class AnalyticsFoundation extends pulumi.ComponentResource {
     const postgrestConfig = project && this.createPostgrestConfig(project.resource, schemaReady);
     const grants = this.createGrants(schemaReady, postgrestConfig);
     const cronJob = this.createCronJob(extension, schemaReady);
+    this.createSchema(schemaReady);
     const authHook = project && this.createAuthHook(project.resource, schemaReady, grants);
 
     this.projectRef = project?.resource.ref;
@@ -266,6 +274,21 @@ export class AnalyticsFoundation extends pulumi.ComponentResource {
       );
     }
     return created;
+  }
+
+  /**
+   * The objects the migrations own, watched against the expected schema. It waits for the
+   * newest migration; the admin surface's privileges are the Grant resources' and left out.
+   */
+  private createSchema(schemaReady: Migration[]): Schema | undefined {
+    const { expectedSchema } = this.args;
+    if (!expectedSchema) return undefined;
+    const managedGrants = this.args.grants.map(({ role, privilege, objectType, object }) => ({ role, privilege, objectType, object }));
+    return new Schema(
+      "schema",
+      { connection: this.connection, expected: packExpectedSchema(expectedSchema), managedGrants, migrations: migrationFingerprints(this.args.migrations) },
+      this.databaseOptions(schemaReady),
+    );
   }
 
   /** The 30-minute refresh: needs pg_cron and the refresh function. */

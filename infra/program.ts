@@ -4,7 +4,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { ALL_GRANTS } from "./adminSurface";
 import { AnalyticsFoundation, AnalyticsFoundationTarget } from "./analyticsFoundation";
 import { parseStackConfig, readStackConfig, StackConfig } from "./config";
+import { ExpectedSchemaError, expectedSchemaPath, readExpectedSchema } from "./expectedSchema";
 import { loadMigrations, MigrationFile, MigrationFileError } from "./migrations";
+import type { ExpectedSchema } from "./postgres/resources";
 
 export interface StackOutputs {
   target: string;
@@ -48,12 +50,27 @@ export function readMigrations(dir: string): MigrationFile[] {
   }
 }
 
+/** The expected schema beside the migrations folder (sql/schema.json), or a RunError naming the fix. */
+export function readStackExpectedSchema(dir: string): ExpectedSchema {
+  try {
+    return readExpectedSchema(expectedSchemaPath(path.resolve(PROJECT_ROOT, dir)));
+  } catch (error) {
+    if (error instanceof ExpectedSchemaError) throw new pulumi.RunError(error.message);
+    throw error;
+  }
+}
+
 /** Builds the stack from an already validated config; the tests call it with their own. */
-export function buildStack(config: StackConfig, migrations: readonly MigrationFile[] = readMigrations(config.migrationsDir)): StackOutputs {
+export function buildStack(
+  config: StackConfig,
+  migrations: readonly MigrationFile[] = readMigrations(config.migrationsDir),
+  expectedSchema: ExpectedSchema | undefined = readStackExpectedSchema(config.migrationsDir),
+): StackOutputs {
   const foundation = new AnalyticsFoundation("analytics", {
     target: foundationTarget(config),
     migrations,
     grants: ALL_GRANTS,
+    expectedSchema,
     refreshSchedule: config.refreshSchedule,
     allowOutOfOrder: config.allowOutOfOrder,
     protectProject: config.protectProject,
@@ -74,5 +91,6 @@ export function buildStack(config: StackConfig, migrations: readonly MigrationFi
 /** Entry point: validates everything before the first resource is registered. */
 export function runProgram(): StackOutputs {
   const config = parseStackConfig(readStackConfig(), pulumi.getStack());
-  return buildStack(config, readMigrations(config.migrationsDir));
+  const migrations = readMigrations(config.migrationsDir);
+  return buildStack(config, migrations, readStackExpectedSchema(config.migrationsDir));
 }

@@ -8,6 +8,7 @@ import { noAnonymousAccessPolicy } from "./policies/noAnonymousAccess";
 import { pgCronEnabledPolicy } from "./policies/pgCronEnabled";
 import { productionProtectionPolicy } from "./policies/productionProtection";
 import { refreshSchedulePolicy } from "./policies/refreshSchedule";
+import { schemaDriftPolicy } from "./policies/schemaDrift";
 import { secretsPolicy } from "./policies/secrets";
 import { sqlSecurityPolicy } from "./policies/sqlSecurity";
 
@@ -21,4 +22,5 @@ export const policies: Policies = [
   sqlSecurityPolicy,
   secretsPolicy,
   productionProtectionPolicy,
+  schemaDriftPolicy,
 ];

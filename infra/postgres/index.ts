@@ -11,7 +11,7 @@ export type { GrantArgs, GrantInputs, GrantOutputs } from "./grant";
 export { GRANT_OBJECT_TYPES, grantText, PRIVILEGE_FOR_OBJECT_TYPE } from "./objectNames";
 export type { GrantObjectType, GrantSpec, Privilege } from "./objectNames";
 export { cronJobProvider } from "./cronJob";
-export { CronJob, Extension, Grant, Migration, POSTGRES_RESOURCE_TYPES } from "./resources";
+export { CronJob, Extension, Grant, Migration, POSTGRES_RESOURCE_TYPES, Schema } from "./resources";
 export type { CronJobArgs, CronJobInputs, CronJobOutputs } from "./cronJob";
 export { cronScheduleProblem, isValidCronSchedule } from "./cronSchedule";
 export {
@@ -25,3 +25,9 @@ export {
   STATEMENT_TIMEOUT,
   withDatabase,
 } from "./connection";
+export { CATALOG_SQL, isPlatformSchema, objectKey, OBJECT_KINDS, PLATFORM_SCHEMA_PREFIXES, PLATFORM_SCHEMAS, readCatalog } from "./schemaCatalog";
+export type { Acl, CatalogObject, CatalogScope, ObjectKind } from "./schemaCatalog";
+export { catalogScope, compareSchema, packExpectedSchema, staleExpectedSchema, unpackExpectedSchema } from "./schemaDrift";
+export type { ExpectedSchema, Finding, Repair } from "./schemaDrift";
+export { schemaProvider } from "./schema";
+export type { SchemaArgs, SchemaInputs, SchemaOutputs } from "./schema";

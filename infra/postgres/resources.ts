@@ -8,10 +8,14 @@ import type { CronJobArgs, CronJobOutputs } from "./cronJob";
 import type { ExtensionArgs, ExtensionOutputs } from "./extension";
 import type { GrantArgs, GrantOutputs } from "./grant";
 import type { MigrationArgs, MigrationOutputs } from "./migration";
+import type { SchemaArgs, SchemaOutputs } from "./schema";
 
 export { cronScheduleProblem } from "./cronSchedule";
 export { grantText } from "./objectNames";
 export type { GrantSpec } from "./objectNames";
+// Runs in the program: it packs the expected schema into the Schema resource's input.
+export { packExpectedSchema } from "./schemaDrift";
+export type { ExpectedSchema } from "./schemaDrift";
 
 /** The secret every Postgres resource takes: the database URL with its password. */
 export const POSTGRES_SECRETS = ["connection"] as const;
@@ -23,6 +27,7 @@ export const EXTENSION_TYPE = { module: "postgres", type: "Extension", file: pro
 export const MIGRATION_TYPE = { module: "postgres", type: "Migration", file: providerFile("migration"), exportName: "migrationProvider", secrets: POSTGRES_SECRETS };
 export const GRANT_TYPE = { module: "postgres", type: "Grant", file: providerFile("grant"), exportName: "grantProvider", secrets: POSTGRES_SECRETS };
 export const CRON_JOB_TYPE = { module: "postgres", type: "CronJob", file: providerFile("cronJob"), exportName: "cronJobProvider", secrets: POSTGRES_SECRETS };
+export const SCHEMA_TYPE = { module: "postgres", type: "Schema", file: providerFile("schema"), exportName: "schemaProvider", secrets: POSTGRES_SECRETS };
 
 /** pulumi-nodejs:dynamic/postgres:Extension */
 export const Extension = dynamicResource<ExtensionArgs, ExtensionOutputs>(EXTENSION_TYPE, (args) => ({
@@ -45,5 +50,9 @@ export type Grant = InstanceType<typeof Grant>;
 export const CronJob = dynamicResource<CronJobArgs, CronJobOutputs>(CRON_JOB_TYPE, (args) => ({ ...args, active: args.active ?? true, jobId: undefined }));
 export type CronJob = InstanceType<typeof CronJob>;
 
+/** pulumi-nodejs:dynamic/postgres:Schema */
+export const Schema = dynamicResource<SchemaArgs, SchemaOutputs>(SCHEMA_TYPE, (args) => ({ ...args, drift: [], securityDrift: [] }));
+export type Schema = InstanceType<typeof Schema>;
+
 /** Every Postgres resource type, for the check that each names an existing provider. */
-export const POSTGRES_RESOURCE_TYPES = [EXTENSION_TYPE, MIGRATION_TYPE, GRANT_TYPE, CRON_JOB_TYPE] as const;
+export const POSTGRES_RESOURCE_TYPES = [EXTENSION_TYPE, MIGRATION_TYPE, GRANT_TYPE, CRON_JOB_TYPE, SCHEMA_TYPE] as const;

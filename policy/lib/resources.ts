@@ -7,6 +7,7 @@ export const RESOURCE_TYPES = {
   migration: "pulumi-nodejs:dynamic/postgres:Migration",
   grant: "pulumi-nodejs:dynamic/postgres:Grant",
   cronJob: "pulumi-nodejs:dynamic/postgres:CronJob",
+  schema: "pulumi-nodejs:dynamic/postgres:Schema",
   project: "pulumi-nodejs:dynamic/supabase:Project",
   postgrestConfig: "pulumi-nodejs:dynamic/supabase:PostgrestConfig",
   authHook: "pulumi-nodejs:dynamic/supabase:AuthHook",
@@ -30,6 +31,12 @@ export interface MigrationProps {
   name: string;
   sql: string;
   checksum: string;
+}
+export interface SchemaProps {
+  /** One line per difference of the live database from its migrations. */
+  drift: string[];
+  /** The security-relevant ones. */
+  securityDrift: string[];
 }
 export interface ExtensionProps {
   name: string;

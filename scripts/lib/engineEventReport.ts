@@ -12,6 +12,7 @@
 import { isDeepStrictEqual } from "node:util";
 import type { DiagnosticEvent, EngineEvent, OpMap, OpType, PolicyEvent, StepEventMetadata, SummaryEvent } from "@pulumi/pulumi/automation";
 import { UNKNOWN } from "../../infra/toolkit";
+import { schemaDriftMessage } from "./schemaDriftReport";
 import { maskSecrets, SECRET_PLACEHOLDER } from "./secretMask";
 
 export type ReportMode = "drift" | "preview";
@@ -329,6 +330,8 @@ export class EngineEventCollector {
         };
       case "update": {
         const properties = propertyDifferences(metadata);
+        const schemaDrift = shortType(metadata.type) === "postgres:Schema" ? schemaDriftMessage(metadata.old?.outputs?.drift) : undefined;
+        if (schemaDrift) return { ...base, kind: this.mode === "drift" ? "drifted" : "update", properties, message: schemaDrift };
         if (properties.length > 0) {
           const kind = this.mode === "drift" ? "drifted" : "update";
           return { ...base, kind, properties, message: properties.map((p) => differenceSentence(p, place, this.mode)).join("; ") };

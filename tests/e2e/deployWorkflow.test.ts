@@ -10,7 +10,7 @@ import { REPO_ROOT } from "../support/cluster";
 import { Engine, EngineError } from "../../tools/engine/engine";
 import { PolicyAnalyzer } from "../../tools/engine/policy";
 import { startOwnCluster, OwnCluster } from "./ownCluster";
-import { ANON_MIGRATION, anonReachesAnalytics, migrationsWithAnonGrant } from "./anonMigration";
+import { anonReachesAnalytics, migrationsWithAnonGrant, withoutAnonGrant } from "./anonMigration";
 import { postgresStack } from "./stackEngine";
 
 /** Guards against a hung runtime (and a cluster start on a busy machine); not a measurement. */
@@ -58,15 +58,16 @@ async function runStep(engine: Engine, step: PulumiStep): Promise<void> {
 describe("the deploy workflow's Pulumi commands", () => {
   let cluster: OwnCluster;
   let policy: PolicyAnalyzer;
-  const migrationsDir = migrationsWithAnonGrant();
+  let migrationsDir: string;
 
   beforeAll(async () => {
     [cluster, policy] = await Promise.all([startOwnCluster(), PolicyAnalyzer.start()]);
+    migrationsDir = await migrationsWithAnonGrant({ adminUrl: cluster.adminUrl, deployerUrl: cluster.url });
   }, RUN_TIMEOUT);
   afterAll(() => {
     policy?.stop();
     cluster?.stop();
-    fs.rmSync(migrationsDir, { recursive: true, force: true });
+    if (migrationsDir) fs.rmSync(path.dirname(migrationsDir), { recursive: true, force: true });
   });
 
   it("every deploy job previews with the pack before its up", () => {
@@ -103,7 +104,7 @@ describe("the deploy workflow's Pulumi commands", () => {
         expect(stack.stateText()).toBe("");
 
         // The same job without it runs to the end and deploys the stack.
-        fs.rmSync(path.join(migrationsDir, ANON_MIGRATION.file));
+        withoutAnonGrant(migrationsDir);
         for (const step of steps) await runStep(engineFor(step, { migrationsDir }), step);
         expect(stack.stateText()).toContain("migration-");
         expect(await anonReachesAnalytics(cluster.url)).toBe(false);

@@ -3,7 +3,6 @@
 // no-op up, a preview, out-of-band drift found by refresh and restored by up --refresh, a new
 // migration applied alone, an edited applied file refused, a removed one deleted, and destroy.
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { ALL_GRANTS, grantResourceName } from "../../infra/adminSurface";
 import { loadMigrations, MIGRATIONS_DIR } from "../../infra/migrations";
@@ -12,10 +11,12 @@ import { displayOutputs } from "../../tools/engine/engine";
 import { isSecret } from "../../tools/engine/wire";
 import { engineFailure, postgresStack, StackEngine } from "./stackEngine";
 import { OwnCluster, startOwnCluster } from "./ownCluster";
+import { copyMigrations, regenerateExpectedSchema } from "../support/migrationsCopy";
+import { expectedSchemaPath } from "../../infra/expectedSchema";
 
 const VERSIONS = loadMigrations().map((migration) => migration.version);
 const JOB = "refresh-analytics-views";
-const EVERY_RESOURCE = ["extension-pg_cron", ...VERSIONS.map((version) => `migration-${version}`), ...ALL_GRANTS.map(grantResourceName), `cron-${JOB}`].sort();
+const EVERY_RESOURCE = ["extension-pg_cron", ...VERSIONS.map((version) => `migration-${version}`), ...ALL_GRANTS.map(grantResourceName), `cron-${JOB}`, "schema"].sort();
 /** Starting a cluster of its own (initdb and the bootstrap) on a busy machine. */
 const CLUSTER_START_TIMEOUT = 180_000;
 /** Guards against a hung program; not a measurement. */
@@ -29,19 +30,13 @@ async function cronJob(url: string) {
   return query<{ schedule: string; active: boolean }>(url, "select schedule, active from cron.job where jobname = $1", [JOB]);
 }
 
-function copyMigrations(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-migrations-"));
-  for (const file of fs.readdirSync(MIGRATIONS_DIR)) fs.copyFileSync(path.join(MIGRATIONS_DIR, file), path.join(dir, file));
-  return dir;
-}
-
 const ops = (changes: { op: string; name: string }[]) => changes.map((change) => `${change.op} ${change.name}`).sort();
 
 describe("the local stack through the real runtime", () => {
   let database: OwnCluster;
   let url: string;
   let stack: StackEngine;
-  const migrationsDir = copyMigrations();
+  const migrationsDir = copyMigrations("e2e-migrations");
   const revoked = ALL_GRANTS.find((grant) => grant.object === "analytics.manual_refresh()")!;
 
   beforeAll(async () => {
@@ -52,7 +47,7 @@ describe("the local stack through the real runtime", () => {
   afterAll(async () => {
     await stack?.dispose();
     database?.stop();
-    fs.rmSync(migrationsDir, { recursive: true, force: true });
+    fs.rmSync(path.dirname(migrationsDir), { recursive: true, force: true });
   });
 
   it(
@@ -131,8 +126,13 @@ describe("the local stack through the real runtime", () => {
         path.join(migrationsDir, "29990301000000_track_title_index.sql"),
         "-- 29990301000000_track_title_index.sql: lookups of tracks by title.\ncreate index if not exists tracks_title_idx on public.tracks (title);\n",
       );
+      await regenerateExpectedSchema(migrationsDir, { adminUrl: database.adminUrl, deployerUrl: url });
       const result = await stack.engine({ migrationsDir }).up({ refresh: true });
-      expect(result.changes).toEqual([{ name: "migration-29990301000000", type: "pulumi-nodejs:dynamic/postgres:Migration", op: "create" }]);
+      // The expected schema now holds the new index: the Schema resource takes it in.
+      expect(result.changes).toEqual([
+        { name: "migration-29990301000000", type: "pulumi-nodejs:dynamic/postgres:Migration", op: "create" },
+        { name: "schema", type: "pulumi-nodejs:dynamic/postgres:Schema", op: "update" },
+      ]);
       expect(displayOutputs(result.outputs).migrationVersions).toEqual([...VERSIONS, "29990301000000"]);
       expect(await query(url, "select to_regclass('public.tracks_title_idx') is not null as exists")).toEqual([{ exists: true }]);
     },
@@ -163,8 +163,14 @@ describe("the local stack through the real runtime", () => {
     "a migration file removed from the folder: up deletes its resource (and only that)",
     async () => {
       fs.rmSync(path.join(migrationsDir, "29990301000000_track_title_index.sql"));
+      fs.copyFileSync(expectedSchemaPath(MIGRATIONS_DIR), expectedSchemaPath(migrationsDir));
       const result = await stack.engine({ migrationsDir }).up({ refresh: true });
-      expect(result.changes).toEqual([{ name: "migration-29990301000000", type: "pulumi-nodejs:dynamic/postgres:Migration", op: "delete" }]);
+      // Its index stays (the file had no down migration): the Schema resource now reports it as not the migrations'.
+      expect(result.changes).toEqual([
+        { name: "schema", type: "pulumi-nodejs:dynamic/postgres:Schema", op: "update" },
+        { name: "migration-29990301000000", type: "pulumi-nodejs:dynamic/postgres:Migration", op: "delete" },
+      ]);
+      expect(result.state.resources.find((resource) => resource.name === "schema")?.outputs.drift).toEqual(["unexpected index public.tracks_title_idx on public.tracks"]);
       expect(result.state.resources.map((resource) => resource.name)).not.toContain("migration-29990301000000");
       expect(displayOutputs(result.outputs).migrationVersions).toEqual(VERSIONS);
     },

@@ -3,6 +3,7 @@
 // mandatory violation stops it before any step; `up --skip-preview` (how the Automation API and
 // pulumi/actions run `up`) applies the steps and only then hears the stack policies.
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { createFreshDatabase, FreshDatabase, withClient } from "../support/db";
 import { PolicyAnalyzer } from "../../tools/engine/policy";
 import { anonReachesAnalytics, migrationsWithAnonGrant } from "./anonMigration";
@@ -61,7 +62,7 @@ describe("the policy pack gating up", () => {
       // Steps reach the database here: a cluster of its own (pg_cron works in one database only).
       const cluster = await startOwnCluster();
       const skipStack = postgresStack(cluster.url);
-      const migrationsDir = migrationsWithAnonGrant();
+      const migrationsDir = await migrationsWithAnonGrant({ adminUrl: cluster.adminUrl, deployerUrl: cluster.url });
       try {
         const error = await engineFailure(skipStack.engine({ migrationsDir }, { policy }).up({ skipPreview: true }));
         expect(error.policy.filter((diagnostic) => diagnostic.mandatory).map((diagnostic) => diagnostic.policy)).toEqual(["supabase-analytics-sql-security"]);
@@ -72,7 +73,7 @@ describe("the policy pack gating up", () => {
       } finally {
         await skipStack.dispose();
         cluster.stop();
-        fs.rmSync(migrationsDir, { recursive: true, force: true });
+        fs.rmSync(path.dirname(migrationsDir), { recursive: true, force: true });
       }
     },
     RUN_TIMEOUT,

@@ -52,7 +52,7 @@ describe("target supabase end to end against the fake Management API", () => {
       );
       expect(result.changes.every((change) => change.op === "create")).toBe(true);
       const types = new Set(result.changes.map((change) => change.type.split(":").pop()));
-      expect([...types].sort()).toEqual(["AuthHook", "CronJob", "DatabaseConnection", "Extension", "Grant", "Migration", "PostgrestConfig", "Project", "RandomPassword"]);
+      expect([...types].sort()).toEqual(["AuthHook", "CronJob", "DatabaseConnection", "Extension", "Grant", "Migration", "PostgrestConfig", "Project", "RandomPassword", "Schema"]);
 
       const [project] = [...fake.projects.values()];
       expect(project).toMatchObject({ name: "supabase-analytics-dev", organizationSlug: "learning-app", region: "eu-central-1" });

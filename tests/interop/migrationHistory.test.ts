@@ -3,11 +3,12 @@
 // applied, adopts it without running it again, and drift is still found. Runs against the cron
 // database (the stack creates pg_cron), reset between the scenarios.
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { loadMigrations, MIGRATIONS_DIR } from "../../infra/migrations";
 import { applyMigrations } from "../support/applySql";
-import { acquireCronDatabase, CronDatabase, withClient } from "../support/db";
+import { acquireCronDatabase, adminUrl, CronDatabase, deployerUrl, withClient } from "../support/db";
+import { copyMigrations, regenerateExpectedSchema } from "../support/migrationsCopy";
+import { expectedSchemaPath } from "../../infra/expectedSchema";
 import { deploy, DeployState, refresh } from "../support/deploy";
 import { SupabaseCli, superuserUrl } from "./supabaseCli";
 
@@ -24,12 +25,6 @@ function nextVersion(): string {
   const v = NEWEST.version;
   const time = Date.UTC(+v.slice(0, 4), +v.slice(4, 6) - 1, +v.slice(6, 8), +v.slice(8, 10), +v.slice(10, 12), +v.slice(12, 14));
   return new Date(time + 3_600_000).toISOString().replace(/\D/g, "").slice(0, 14);
-}
-
-function copyMigrations(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "interop-migrations-"));
-  for (const file of fs.readdirSync(MIGRATIONS_DIR)) fs.copyFileSync(path.join(MIGRATIONS_DIR, file), path.join(dir, file));
-  return dir;
 }
 
 async function query<T>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
@@ -61,11 +56,13 @@ const AUDITED_DDL_SQL = "select command_tag, object_identity from interop_audit.
  * it get their turn in between; waiting for it may take longer than a test's own timeout.
  */
 const CRON_DATABASE_WAIT_MS = 300_000;
+/** A refresh and a deploy, each starting the program and the provider plugin, on a busy machine: a guard, not a measurement. */
+const DEPLOY_TIMEOUT = 240_000;
 
 describe("the Supabase CLI and the stack share one migration history", () => {
   let database: CronDatabase | undefined;
   let url: string;
-  const migrationsDir = copyMigrations();
+  const migrationsDir = copyMigrations("interop-migrations");
   let cli: SupabaseCli;
 
   async function acquire(): Promise<void> {
@@ -82,7 +79,7 @@ describe("the Supabase CLI and the stack share one migration history", () => {
   });
   afterAll(async () => {
     await cli?.close();
-    fs.rmSync(migrationsDir, { recursive: true, force: true });
+    fs.rmSync(path.dirname(migrationsDir), { recursive: true, force: true });
   });
 
   describe("stack first", () => {
@@ -116,7 +113,7 @@ describe("the Supabase CLI and the stack share one migration history", () => {
       state = (await deploy({ databaseUrl: url, config: { migrationsDir }, state })).state;
       expect(await cli.migrationList(url)).toEqual(AGREEING);
       expect(await cli.pushDryRun(url)).toEqual([]);
-    });
+    }, DEPLOY_TIMEOUT);
 
     it("a history row renamed behind both tools shows in the CLI as a remote-only version", async () => {
       const renamed = "20000101000000";
@@ -147,12 +144,22 @@ describe("the Supabase CLI and the stack share one migration history", () => {
           "",
         ].join("\n"),
       );
-      const result = await deploy({ databaseUrl: url, config: { migrationsDir }, state });
-      expect(result.changes).toEqual([expect.objectContaining({ name: `migration-${version}`, op: "create" })]);
-      expect(await cli.migrationList(url)).toEqual([...AGREEING, { local: version, remote: version }]);
-      expect(await cli.pushDryRun(url)).toEqual([]);
-      fs.rmSync(path.join(migrationsDir, file));
-    });
+      try {
+        await regenerateExpectedSchema(migrationsDir, { adminUrl: adminUrl(), deployerUrl: deployerUrl() });
+        const result = await deploy({ databaseUrl: url, config: { migrationsDir }, state });
+        // The expected schema now holds the new table: the Schema resource takes it in.
+        expect(result.changes).toEqual([
+          expect.objectContaining({ name: `migration-${version}`, op: "create" }),
+          expect.objectContaining({ name: "schema", op: "update" }),
+        ]);
+        expect(await cli.migrationList(url)).toEqual([...AGREEING, { local: version, remote: version }]);
+        expect(await cli.pushDryRun(url)).toEqual([]);
+      } finally {
+        // The next scenario (the CLI first) pushes the folder: it must hold the real files only.
+        fs.rmSync(path.join(migrationsDir, file));
+        fs.copyFileSync(expectedSchemaPath(MIGRATIONS_DIR), expectedSchemaPath(migrationsDir));
+      }
+    }, DEPLOY_TIMEOUT);
   });
 
   describe("CLI first: a database migrated by supabase db push, then deployed by the stack", () => {
@@ -185,7 +192,7 @@ describe("the Supabase CLI and the stack share one migration history", () => {
       expect(await query(url, AUDITED_DDL_SQL)).toEqual([]);
       expect(await query(url, HISTORY_SQL)).toEqual(history);
       expect(await cli.pushDryRun(url)).toEqual([]);
-    });
+    }, DEPLOY_TIMEOUT);
 
     it("a second deploy is a no-op", async () => {
       const result = await deploy({ databaseUrl: url, config: { migrationsDir }, state });
@@ -193,7 +200,7 @@ describe("the Supabase CLI and the stack share one migration history", () => {
       expect(result.changes).toEqual([]);
       expect(await query(url, AUDITED_DDL_SQL)).toEqual([]);
       expect(await query(url, HISTORY_SQL)).toEqual(history);
-    });
+    }, DEPLOY_TIMEOUT);
 
     it("drift is still found: a history row edited behind both tools", async () => {
       const oldest = VERSIONS[0];

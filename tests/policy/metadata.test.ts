@@ -17,6 +17,7 @@ const EXPECTED: Array<{ name: string; file: string; validation: "validateStack" 
   { name: "supabase-analytics-sql-security", file: "sqlSecurity.ts", validation: "validateStack" },
   { name: "supabase-analytics-secrets", file: "secrets.ts", validation: "validateResource" },
   { name: "supabase-analytics-production-protection", file: "productionProtection.ts", validation: "validateStack", configSchema: ["productionStackPrefix"] },
+  { name: "supabase-analytics-schema-security-drift", file: "schemaDrift.ts", validation: "validateStack" },
 ];
 
 function policyNamed(name: string): Policies[number] {
@@ -26,7 +27,7 @@ function policyNamed(name: string): Policies[number] {
 }
 
 describe("policy metadata", () => {
-  it("the pack holds the nine policies, in order, each name once", () => {
+  it("the pack holds the ten policies, in order, each name once", () => {
     expect(policies.map((policy) => policy.name)).toEqual(EXPECTED.map((expected) => expected.name));
   });
 

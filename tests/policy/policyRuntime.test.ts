@@ -20,7 +20,7 @@ function stackDiagnostics(result: AnalyzeResult) {
 }
 
 describe("the pack under Pulumi's policy runtime", () => {
-  it("describes the nine policies, mandatory, with their config schemas", async () => {
+  it("describes the ten policies, mandatory, with their config schemas", async () => {
     const info = (await analyzer.getAnalyzerInfo()) as {
       name: string;
       version: string;

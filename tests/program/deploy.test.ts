@@ -2,15 +2,15 @@
 // Pulumi's runtime and dynamic-provider plugin) against the cron database of a cluster of its own, then
 // redeployed, drifted, extended and tampered with.
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { Client } from "pg";
 import { ADMIN_GRANTS, ALL_GRANTS, ANALYTICS_VIEWS, grantResourceName } from "../../infra/adminSurface";
-import { loadMigrations, MIGRATIONS_DIR } from "../../infra/migrations";
+import { loadMigrations } from "../../infra/migrations";
 import { withClient } from "../support/db";
 import { deploy, DeployError, DeployState, refresh } from "../support/deploy";
 import { ADMIN_USER_ID, attempt, Caller, CALLER_NAMES, MEMBER_USER_ID, NO_ROLE_USER_ID } from "../support/securityMatrix";
 import { OwnCluster, startOwnCluster } from "../e2e/ownCluster";
+import { copyMigrations, regenerateExpectedSchema } from "../support/migrationsCopy";
 
 const VERSIONS = loadMigrations().map((migration) => migration.version);
 /** Starting a cluster of its own (initdb and the bootstrap) on a busy machine. */
@@ -23,12 +23,6 @@ const ADMIN_FUNCTIONS = ADMIN_GRANTS.filter((grant) => grant.objectType === "fun
 /** What each caller gets from an admin function of the deployed stack (see tests/sql/security.test.ts for the full matrix). */
 function expectedForAdminFunction(caller: Caller): "data" | "42501" {
   return caller === "admin" ? "data" : "42501";
-}
-
-function copyMigrations(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "migrations-"));
-  for (const file of fs.readdirSync(MIGRATIONS_DIR)) fs.copyFileSync(path.join(MIGRATIONS_DIR, file), path.join(dir, file));
-  return dir;
 }
 
 async function query<T>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
@@ -67,7 +61,7 @@ describe("deploying target postgres end to end", () => {
   let database: OwnCluster;
   let url: string;
   let state: DeployState;
-  const migrationsDir = copyMigrations();
+  const migrationsDir = copyMigrations("migrations");
 
   beforeAll(async () => {
     database = await startOwnCluster();
@@ -75,7 +69,7 @@ describe("deploying target postgres end to end", () => {
   }, CLUSTER_START_TIMEOUT);
   afterAll(async () => {
     database?.stop();
-    fs.rmSync(migrationsDir, { recursive: true, force: true });
+    fs.rmSync(path.dirname(migrationsDir), { recursive: true, force: true });
   });
 
   it("first deploy on a fresh bootstrapped database creates everything", async () => {
@@ -88,6 +82,7 @@ describe("deploying target postgres end to end", () => {
         ...VERSIONS.map((version) => `migration-${version}`),
         ...ALL_GRANTS.map(grantResourceName),
         "cron-refresh-analytics-views",
+        "schema",
       ].sort(),
     );
     expect(result.outputs).toMatchObject({ target: "postgres", migrationVersions: VERSIONS, refreshSchedule: "*/30 * * * *", databaseUrl: "[secret]" });
@@ -216,8 +211,13 @@ describe("deploying target postgres end to end", () => {
       path.join(migrationsDir, "29990301000000_track_title_index.sql"),
       "-- 29990301000000_track_title_index.sql: lookups of tracks by title.\ncreate index if not exists tracks_title_idx on public.tracks (title);\n",
     );
+    await regenerateExpectedSchema(migrationsDir, { adminUrl: database.adminUrl, deployerUrl: database.url });
     const result = await deploy({ databaseUrl: url, config: { migrationsDir }, state });
-    expect(result.changes).toEqual([{ name: "migration-29990301000000", type: "pulumi-nodejs:dynamic/postgres:Migration", op: "create" }]);
+    // The expected schema now holds the new index: the Schema resource takes it in.
+    expect(result.changes).toEqual([
+      { name: "migration-29990301000000", type: "pulumi-nodejs:dynamic/postgres:Migration", op: "create" },
+      { name: "schema", type: "pulumi-nodejs:dynamic/postgres:Schema", op: "update" },
+    ]);
     expect(result.outputs.migrationVersions).toEqual([...VERSIONS, "29990301000000"]);
     state = result.state;
   }, DEPLOY_TIMEOUT);
@@ -225,8 +225,10 @@ describe("deploying target postgres end to end", () => {
   it("a migration that re-creates a granted function on its own loses the grant: the Grant has nothing to do in that deploy", async () => {
     const migration = await recreateWrapperMigration(url, "29990302000000", "recreate_wrapper_without_helper", false);
     fs.writeFileSync(path.join(migrationsDir, migration.file), migration.sql);
+    await regenerateExpectedSchema(migrationsDir, { adminUrl: database.adminUrl, deployerUrl: database.url });
     const result = await deploy({ databaseUrl: url, config: { migrationsDir }, state });
-    expect(result.changes.map((change) => `${change.op} ${change.name}`)).toEqual(["create migration-29990302000000"]);
+    // The Schema resource takes in the expected schema of the new file set (no object differs from it).
+    expect(result.changes.map((change) => `${change.op} ${change.name}`)).toEqual(["create migration-29990302000000", "update schema"]);
     state = result.state;
     const { drift } = await refresh({ databaseUrl: url, state });
     expect(drift.map(({ name, property, old, new: live }) => ({ name, property, old, live }))).toEqual([
@@ -241,9 +243,10 @@ describe("deploying target postgres end to end", () => {
   it("a migration that re-creates a granted function between save_privileges() and restore_privileges() keeps its grants", async () => {
     const migration = await recreateWrapperMigration(url, "29990303000000", "recreate_wrapper_with_helper", true);
     fs.writeFileSync(path.join(migrationsDir, migration.file), migration.sql);
+    await regenerateExpectedSchema(migrationsDir, { adminUrl: database.adminUrl, deployerUrl: database.url });
     const [{ before }] = await query<{ before: number }>(url, "select 'analytics.get_popular_tracks()'::regprocedure::oid::int as before");
     const result = await deploy({ databaseUrl: url, config: { migrationsDir }, state });
-    expect(result.changes.map((change) => `${change.op} ${change.name}`)).toEqual(["create migration-29990303000000"]);
+    expect(result.changes.map((change) => `${change.op} ${change.name}`)).toEqual(["create migration-29990303000000", "update schema"]);
     state = result.state;
     const [after] = await query<{ oid: number; authenticated: boolean; anon: boolean }>(
       url,

@@ -2,7 +2,8 @@
 // migration chain, every ordering edge, and secrets that stay secret.
 import { ALL_GRANTS, grantResourceName, HOOK_GRANTS } from "../../infra/adminSurface";
 import { loadMigrations, parseMigrationFile } from "../../infra/migrations";
-import { buildStack } from "../../infra/program";
+import { buildStack, readStackExpectedSchema } from "../../infra/program";
+import { unpackExpectedSchema } from "../../infra/postgres";
 import { parseStackConfig } from "../../infra/config";
 import { mockOutputs, RegisteredResource, registerProgram, runProgramUnderMocks } from "../support/mockProgram";
 import { runUnderMocks } from "../support/pulumiRuntime";
@@ -10,6 +11,8 @@ import { runUnderMocks } from "../support/pulumiRuntime";
 const COMPONENT = "supabase-analytics:index:AnalyticsFoundation";
 const MIGRATIONS = loadMigrations();
 const VERSIONS = MIGRATIONS.map((migration) => migration.version);
+/** sql/schema.json, handed in explicitly where a test adds a migration the file does not cover. */
+const EXPECTED_SCHEMA = readStackExpectedSchema("sql/migrations");
 /** The chain's newest link: what every resource after the chain waits for. */
 const NEWEST_MIGRATION = `migration-${VERSIONS[VERSIONS.length - 1]}`;
 
@@ -29,6 +32,7 @@ const databaseResources = [
   ...VERSIONS.map((version) => `migration-${version}`),
   ...ALL_GRANTS.map(grantResourceName),
   "cron-refresh-analytics-views",
+  "schema",
 ];
 
 describe.each([
@@ -61,7 +65,9 @@ describe.each([
           ? "pulumi-nodejs:dynamic/postgres:Grant"
           : name.startsWith("cron-")
             ? "pulumi-nodejs:dynamic/postgres:CronJob"
-            : "pulumi-nodejs:dynamic/postgres:Extension";
+            : name === "schema"
+              ? "pulumi-nodejs:dynamic/postgres:Schema"
+              : "pulumi-nodejs:dynamic/postgres:Extension";
     const expected = [
       ["analytics", COMPONENT],
       ...supabaseOnly,
@@ -72,6 +78,13 @@ describe.each([
     for (const resource of resources.filter((r) => r.name !== "analytics")) {
       expect({ name: resource.name, parent: resource.parent }).toEqual({ name: resource.name, parent: component.urn });
     }
+  });
+
+  it("watches the schema after the newest migration, leaving the admin surface to the Grants", () => {
+    const schema = named.get("schema")!;
+    expect(dependsOn(named, "schema", `migration-${VERSIONS.at(-1)}`)).toBe(true);
+    expect(schema.inputs.managedGrants).toEqual(ALL_GRANTS.map(({ role, privilege, objectType, object }) => ({ role, privilege, objectType, object })));
+    expect(unpackExpectedSchema(schema.inputs.expected as string)).toMatchObject({ ownedSchemas: ["analytics"], migrations: MIGRATIONS.map((migration) => `${migration.version} ${migration.checksum}`) });
   });
 
   it("chains the migrations in version order", () => {
@@ -225,7 +238,7 @@ describe("a new migration file", () => {
       "local",
     );
     const run = async (files: typeof MIGRATIONS) =>
-      (await runUnderMocks({ stack: "local" }, async (resource) => mockOutputs(resource), () => buildStack(config, files))).resources;
+      (await runUnderMocks({ stack: "local" }, async (resource) => mockOutputs(resource), () => buildStack(config, files, EXPECTED_SCHEMA))).resources;
     const before = await run(MIGRATIONS);
     const extra = parseMigrationFile("sql/migrations/20260301000000_extra_index.sql", "-- extra\ncreate index if not exists x on public.tracks (slug);\n");
     const after = await run([...MIGRATIONS, extra]);
