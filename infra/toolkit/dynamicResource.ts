@@ -44,18 +44,23 @@ function posix(relative: string): string {
 const shims = new Map<DynamicResourceType, string>();
 
 /**
- * The `__provider` of a resource: `handler()` loads the provider through the host, both found
- * from the plugin's working directory, which Pulumi makes the program's (as it does for every
- * `require` in serialized code). The text names paths relative to it, never the checkout's.
+ * The `__provider` of a resource: `handler()` loads the provider through the host. The host is
+ * looked for from the plugin's working directory upwards, at its path from the program's folder
+ * and from the project's: the CLI starts the plugin in the program's folder (infra/, as it does
+ * for every `require` in serialized code), and a harness that starts it at the project root or
+ * below still finds it. The text names paths relative to those folders, never the checkout's.
  */
 export function providerCode(kind: DynamicResourceType): string {
   const cached = shims.get(kind);
   if (cached !== undefined) return cached;
-  const host = posix(path.relative(process.cwd(), PROVIDER_HOST));
+  const hosts = [path.relative(PROGRAM_DIR, PROVIDER_HOST), path.relative(path.dirname(PROGRAM_DIR), PROVIDER_HOST)].map(posix);
   const module = posix(path.relative(PROGRAM_DIR, kind.file)).replace(/\.ts$/, "");
+  // Compact: the same text is stored with every resource of the type (as input and output).
   const code =
-    `// ${kind.module}:${kind.type}: the provider in the program's checkout (infra/toolkit/providerHost.js)\n` +
-    `exports.handler = () => require(require("node:path").resolve(${JSON.stringify(host)})).provider(${JSON.stringify(module)}, ${JSON.stringify(kind.exportName)});\n`;
+    `exports.handler=()=>{const p=require("path"),f=require("fs");for(let d=process.cwd();;d=p.dirname(d)){` +
+    `for(const h of ${JSON.stringify(hosts)}){const x=p.join(d,h);` +
+    `if(f.existsSync(x))return require(x).provider(${JSON.stringify(module)},${JSON.stringify(kind.exportName)})}` +
+    `if(d==p.dirname(d))throw Error("${hosts[1]} not found from "+process.cwd())}}\n`;
   shims.set(kind, code);
   return code;
 }

@@ -3,6 +3,7 @@
 // type-checks provider code. Checked here: every name points at a provider, the `__provider`
 // reference keeps its text (module path and export), and loading the program loads no provider.
 import { execFile } from "node:child_process";
+import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { POSTGRES_RESOURCE_TYPES } from "../../infra/postgres";
@@ -21,6 +22,17 @@ require("./index.ts");
 process.stdout.write(JSON.stringify(Object.keys(require.cache)));
 `;
 
+/** Loads a `__provider` text as the dynamic-provider plugin does (require-from-string, no filename) and lists the provider's methods. */
+const PLUGIN_LOAD_SCRIPT = `
+const provider = require("require-from-string")(process.argv[1]).handler();
+process.stdout.write(JSON.stringify(Object.keys(provider).filter((key) => typeof provider[key] === "function").sort()));
+`;
+
+function loadAsPlugin(code: string, cwd: string): Promise<{ stdout: string }> {
+  // NODE_PATH: the plugin itself resolves require-from-string from @pulumi/pulumi's own install.
+  return execFileAsync(process.execPath, ["-e", PLUGIN_LOAD_SCRIPT, code], { cwd, env: { ...process.env, NODE_PATH: path.join(REPO_ROOT, "node_modules") } });
+}
+
 describe("resource declarations", () => {
   it.each(TYPES.map((kind) => [`${kind.module}:${kind.type}`, kind] as const))("%s names a file that exports its provider", (_token, kind) => {
     const exported = (require(kind.file) as Record<string, Record<string, unknown>>)[kind.exportName];
@@ -30,9 +42,24 @@ describe("resource declarations", () => {
 
   it("the __provider reference names the provider's module under infra/ and its export", () => {
     const grant = TYPES.find((kind) => kind.type === "Grant")!;
-    expect(providerCode(grant)).toContain(`.provider("postgres/grant", "grantProvider")`);
+    expect(providerCode(grant)).toContain(`.provider("postgres/grant","grantProvider")`);
     const project = TYPES.find((kind) => kind.type === "Project")!;
-    expect(providerCode(project)).toContain(`.provider("supabase/project", "projectProvider")`);
+    expect(providerCode(project)).toContain(`.provider("supabase/project","projectProvider")`);
+  });
+
+  it.each(["infra", ".", "tests/sql"])(
+    "the __provider reference loads its provider in a fresh process started in %s (the CLI uses infra/; a harness may use the root)",
+    async (dir) => {
+      const grant = TYPES.find((kind) => kind.type === "Grant")!;
+      const { stdout } = await loadAsPlugin(providerCode(grant), path.join(REPO_ROOT, dir));
+      expect(JSON.parse(stdout)).toEqual(expect.arrayContaining(PROVIDER_METHODS));
+    },
+    60_000,
+  );
+
+  it("the __provider reference outside any checkout says what it could not find, and from where", async () => {
+    const grant = TYPES.find((kind) => kind.type === "Grant")!;
+    await expect(loadAsPlugin(providerCode(grant), os.tmpdir())).rejects.toThrow(`infra/toolkit/providerHost.js not found from ${os.tmpdir()}`);
   });
 
   it(

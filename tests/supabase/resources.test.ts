@@ -103,8 +103,8 @@ describe("resource classes under mocks", () => {
       instanceSize: "micro",
     });
     expect(registered.inputs).not.toHaveProperty("providerVersion");
-    // A reference to the provider in the checkout, by paths relative to the working directory.
-    expect(registered.inputs.__provider).toMatch(/^\/\/ supabase:Project: .*\nexports\.handler = .*"infra\/toolkit\/providerHost\.js".*provider\("supabase\/project", "projectProvider"\);\n$/);
+    // A reference to the provider in the checkout, by paths relative to infra/ and the project root.
+    expect(registered.inputs.__provider).toMatch(/^exports\.handler=.*"infra\/toolkit\/providerHost\.js".*provider\("supabase\/project","projectProvider"\).*\n$/);
     // Secret inputs reach the engine as secrets, whatever the caller passed.
     expect(registered.inputs.dbPass).toEqual({ [SECRET_SIG_KEY]: SECRET_SIG, value: "plain-password-made-secret" });
     expect(registered.inputs.accessToken).toEqual({ [SECRET_SIG_KEY]: SECRET_SIG, value: "sbp_plain_token_made_secret" });
