@@ -77,17 +77,9 @@ export interface MigrationInputs extends CommonInputs {
   downSql?: string;
 }
 
-/**
- * The inputs without the file's text: the state keeps the SQL once, as an input, not again as
- * an output (it was most of the state). What the outputs need of it is in its checksums.
- */
-export interface MigrationOutputs extends Omit<MigrationInputs, "sql"> {
+export interface MigrationOutputs extends MigrationInputs {
   /** Checksum of the file's statements (statementsChecksum): what the history row holds when in sync. */
   statementsChecksum: string;
-  /** The sha256 of the file as it was applied (`checksum` is what read finds recorded); absent in older outputs. */
-  appliedChecksum?: string;
-  /** The file's text, in outputs written before they left it out. */
-  sql?: string;
 }
 
 /** read's `checksum` for a history row without statements. */
@@ -96,8 +88,7 @@ export const NO_RECORDED_STATEMENTS = "(no statements recorded)";
 export const NOT_RECORDED = "(not recorded)";
 
 const REPLACE_KEYS = ["version", "name"];
-// No `sql`: the outputs leave it out, and `checksum` (check holds it to the sha256 of sql) says whether it changed.
-const DIFF_KEYS = ["version", "name", "checksum", "allowOutOfOrder", "downSql", ...STORED_ONLY_KEYS];
+const DIFF_KEYS = ["version", "name", "sql", "checksum", "allowOutOfOrder", "downSql", ...STORED_ONLY_KEYS];
 
 /** The file's statements, refused (with the file named) when they cannot run as one migration. */
 async function fileStatements(sql: string, file: string, noTransaction: boolean): Promise<Statement[]> {
@@ -125,13 +116,7 @@ function resolveInputs(news: MigrationInputs): MigrationInputs {
 }
 
 function outputs(inputs: MigrationInputs, migration: MigrationFileInput): MigrationOutputs {
-  const { sql: _sql, ...rest } = inputs;
-  return { ...rest, appliedChecksum: inputs.checksum, statementsChecksum: statementsChecksum(migration.statements.map((statement) => statement.text)) };
-}
-
-/** The sha256 of the file the stack applied: recorded since outputs leave the SQL out, else from the SQL they held. */
-function appliedChecksum(olds: MigrationOutputs): string {
-  return olds.appliedChecksum ?? (olds.sql !== undefined ? sha256Hex(olds.sql) : olds.checksum);
+  return { ...inputs, statementsChecksum: statementsChecksum(migration.statements.map((statement) => statement.text)) };
 }
 
 /** A check failure for SQL that does not parse or cannot run as a migration; other errors propagate. */
@@ -222,7 +207,7 @@ export const migrationProvider: pulumi.dynamic.ResourceProvider<MigrationInputs,
       checksum = NO_RECORDED_STATEMENTS;
     } else {
       const recorded = statementsChecksum(row.statements);
-      const expected = props.statementsChecksum;
+      const expected = props.statementsChecksum ?? outputs(props, await migrationFile(resolveInputs(props))).statementsChecksum;
       checksum = recorded === expected ? props.checksum : recorded;
     }
     return { id, props: { ...props, checksum } };
@@ -231,7 +216,7 @@ export const migrationProvider: pulumi.dynamic.ResourceProvider<MigrationInputs,
   async update(_id, olds, news) {
     const inputs = resolveInputs(news);
     const migration = await migrationFile(inputs);
-    const applied = appliedChecksum(olds);
+    const applied = olds.sql !== undefined ? sha256Hex(olds.sql) : olds.checksum;
     if (applied !== inputs.checksum) throw immutabilityError(inputs.version, inputs.name, applied, inputs.checksum);
     if (olds.checksum !== inputs.checksum) {
       // The file is the one the stack applied, but the history row was edited or deleted

@@ -39,7 +39,7 @@ export const Extension = dynamicResource<ExtensionArgs, ExtensionOutputs>(EXTENS
 export type Extension = InstanceType<typeof Extension>;
 
 /** pulumi-nodejs:dynamic/postgres:Migration */
-export const Migration = dynamicResource<MigrationArgs, MigrationOutputs>(MIGRATION_TYPE, (args) => ({ ...args, statementsChecksum: undefined, appliedChecksum: undefined }));
+export const Migration = dynamicResource<MigrationArgs, MigrationOutputs>(MIGRATION_TYPE, (args) => ({ ...args, statementsChecksum: undefined }));
 export type Migration = InstanceType<typeof Migration>;
 
 /** pulumi-nodejs:dynamic/postgres:Grant */
