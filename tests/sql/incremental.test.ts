@@ -15,7 +15,7 @@
 import { Client } from "pg";
 import { ANALYTICS_VIEWS, AnalyticsView } from "../../infra/adminSurface";
 import { applyGrants, applyMigrations } from "../support/applySql";
-import { backendPid, createFreshDatabase, FreshDatabase, waitUntilBlockedBy } from "../support/db";
+import { backendPid, createFreshDatabase, FreshDatabase, waitUntilBlockedBy, waitUntilRelationLockWaited } from "../support/db";
 import { addDays, generateLearningData, loadLearningData, seededRandom, sortByKey, VIEW_KEYS, ViewRow } from "../support/learningData";
 import { RAW_TEXT } from "../support/securityMatrix";
 
@@ -614,7 +614,7 @@ describe("incremental refresh: hostile input and careless operators", () => {
       const writer = await connect(db.url);
       const rebuilder = await connect(db.url);
       try {
-        const rebuilderPid = (await rebuilder.query<{ pid: number }>("select pg_backend_pid() as pid")).rows[0].pid;
+        const rebuilderPid = await backendPid(rebuilder);
         await writer.query("begin");
         await writer.query(`insert into public.review_sessions (user_id, started_at, cards_reviewed)
           select (select id from auth.users order by id limit 1), now(), 3`);
@@ -791,13 +791,8 @@ describe("incremental refresh: the triggers' short lock, with a long writer tran
       await holder.query(`insert into public.review_sessions (user_id, started_at, cards_reviewed)
         select (select id from auth.users order by id limit 1), now(), 1`);
       const migrating = applyMigrations(db.url, { through: "20261202110000" });
-      for (let i = 0; i < 400; i += 1) {
-        const { rows: waiting } = await client.query<{ n: number }>(
-          "select count(*)::int as n from pg_catalog.pg_locks where not granted and relation = 'public.review_sessions'::regclass",
-        );
-        if (waiting[0].n > 0) break;
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
+      // The deploy's lock request on the event tables is in the way of the long transaction.
+      await waitUntilRelationLockWaited(client, "public.review_sessions");
       // Another writer of another event table is not queued behind the deploy until the long
       // transaction ends (a lock request that never gave up would hold it: the timeout fails it).
       await other.query("set statement_timeout = '15s'");

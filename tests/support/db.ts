@@ -136,3 +136,22 @@ export async function waitUntilBlockedBy(observer: Client, pid: number, holder: 
   }
   throw new Error(`backend ${pid} never waited for backend ${holder}`);
 }
+
+/**
+ * Polls (bounded) until some session of this database waits for a lock on `relation`; for a
+ * waiter whose connection the test does not hold. Other databases of the cluster (copies of one
+ * template, so with the same oids) do not count.
+ */
+export async function waitUntilRelationLockWaited(observer: Client, relation: string): Promise<void> {
+  for (let i = 0; i < 400; i += 1) {
+    const { rows } = await observer.query<{ waiting: boolean }>(
+      `select exists (select 1 from pg_catalog.pg_locks
+        where not granted and relation = $1::regclass
+          and database = (select oid from pg_catalog.pg_database where datname = pg_catalog.current_database())) as waiting`,
+      [relation],
+    );
+    if (rows[0].waiting) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`no session of this database ever waited for a lock on ${relation}`);
+}
