@@ -5,6 +5,7 @@
 // See README.md in this folder for what it does and what it leaves out.
 import { spawn } from "node:child_process";
 import * as path from "node:path";
+import pLimit from "p-limit";
 import { Diagnostic, PolicyAnalyzer } from "./policy";
 import { configEnvironment, programLaunch, ProgramLaunch, stackConfig } from "./project";
 import { DynamicProviderPlugin, InitError, ProviderError, RANDOM_PASSWORD_TYPE, RandomPasswordStandIn, ResourceProvider, ResourceRef } from "./providers";
@@ -117,28 +118,19 @@ function isError(value: unknown): value is Error {
 
 /**
  * At most `limit` tasks at once: the Go engine's step executor runs steps on a pool of
- * --parallel workers (step_executor.go newStepExecutor/ExecuteParallel). Hand-written rather than
- * a dependency: a dozen lines, and no change to the shared lock file.
+ * --parallel workers (step_executor.go newStepExecutor/ExecuteParallel).
  */
 export class Slots {
-  private running = 0;
-  private readonly waiting: (() => void)[] = [];
+  private readonly limiter: pLimit.Limit;
 
   constructor(readonly limit: number) {
     if (!Number.isInteger(limit) || limit < 1) throw new Error(`parallel must be a whole number of at least 1, not ${limit}`);
+    this.limiter = pLimit(limit);
   }
 
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.running < this.limit) this.running++;
-    else await new Promise<void>((resolve) => this.waiting.push(resolve));
-    try {
-      return await task();
-    } finally {
-      // Hand the slot straight to the next waiter, or give it back.
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.running--;
-    }
+  /** Runs `task` once fewer than `limit` run, in the order asked (p-limit, as the providers' session cap). */
+  run<T>(task: () => Promise<T>): Promise<T> {
+    return this.limiter(task);
   }
 }
 
